@@ -1,0 +1,14 @@
+//! Roster's domain: the user model, the one validation every entry point uses, and the ports
+//! (traits) that storage and messaging adapters implement. No I/O happens in this crate.
+
+pub mod activation;
+pub mod department;
+pub mod enums;
+pub mod ids;
+pub mod import_job;
+pub mod password;
+pub mod search;
+pub mod store;
+pub mod tenant;
+pub mod user;
+pub mod validation;

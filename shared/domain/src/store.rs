@@ -1,0 +1,236 @@
+//! Storage ports: one small trait per store operation, implemented once over DynamoDB
+//! (`roster-aws`). Use cases and handlers are generic over just the traits they need, so a
+//! handler's signature says what it may touch.
+//!
+//! Every operation takes the tenant (directly or inside the record): no port can address an
+//! item by a bare id.
+
+use std::future::Future;
+
+use time::OffsetDateTime;
+
+use crate::activation::ActivationCode;
+use crate::department::Department;
+use crate::enums::{Role, UserKind, UserStatus};
+use crate::ids::{DepartmentId, ImportJobId, TenantId, UserId};
+use crate::import_job::ImportJob;
+use crate::tenant::TenantSettings;
+use crate::user::User;
+
+/// The field a uniqueness conflict is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueField {
+    Login,
+    Email,
+}
+
+impl UniqueField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UniqueField::Login => "login",
+            UniqueField::Email => "email",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another record of the tenant already holds this login or e-mail (in any case).
+    #[error("{} is already taken", field.as_str())]
+    Conflict { field: UniqueField },
+    /// A record with this id already exists (departments, jobs).
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("not found")]
+    NotFound,
+    /// The record changed since it was read: nothing was written.
+    #[error("the record was changed by someone else")]
+    VersionMismatch,
+    /// The user's department does not exist (or was deleted meanwhile).
+    #[error("the department does not exist")]
+    MissingDepartment,
+    /// A pagination cursor that this store did not issue.
+    #[error("the cursor is not valid")]
+    BadCursor,
+    /// Capacity exceeded even after retries; the caller may try again later.
+    #[error("storage is busy")]
+    Throttled,
+    /// Anything else. The text is for logs only, never for clients.
+    #[error("storage failure: {0}")]
+    Unavailable(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One page of a listing; `next_cursor` is opaque and absent on the last page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which users a listing returns. With `text`, a case-insensitive prefix search over first
+/// name, last name, e-mail and login.
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub text: Option<String>,
+    pub department_id: Option<DepartmentId>,
+    pub role: Option<Role>,
+    pub status: Option<UserStatus>,
+    pub kind: Option<UserKind>,
+    pub hide_system: bool,
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl UserQuery {
+    pub const DEFAULT_LIMIT: usize = 50;
+    pub const MAX_LIMIT: usize = 200;
+
+    /// Whether `user` passes the filters (not the text search).
+    pub fn matches(&self, user: &User) -> bool {
+        let p = &user.profile;
+        self.department_id
+            .as_ref()
+            .is_none_or(|d| &p.department_id == d)
+            && self.role.is_none_or(|r| p.roles.contains(&r))
+            && self.status.is_none_or(|s| user.status == s)
+            && self.kind.is_none_or(|k| p.kind == k)
+            && !(self.hide_system && p.kind.is_system())
+    }
+
+    pub fn page_size(&self) -> usize {
+        match self.limit {
+            0 => Self::DEFAULT_LIMIT,
+            n => n.min(Self::MAX_LIMIT),
+        }
+    }
+}
+
+pub trait CreateUser {
+    /// Stores a new user and claims its login and e-mail, all or nothing.
+    fn create_user(&self, user: &User) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+pub trait GetUser {
+    fn get_user(
+        &self,
+        tenant: &TenantId,
+        id: &UserId,
+    ) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+}
+
+pub trait FindUser {
+    /// `login` in any case.
+    fn find_by_login(
+        &self,
+        tenant: &TenantId,
+        login: &str,
+    ) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+
+    /// `email` in any case.
+    fn find_by_email(
+        &self,
+        tenant: &TenantId,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<Option<User>>> + Send;
+}
+
+pub trait UpdateUser {
+    /// Replaces `before` with `after` (its next version) if `before` is still current, moving
+    /// login and e-mail claims in the same transaction.
+    fn update_user(
+        &self,
+        before: &User,
+        after: &User,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+pub trait DeleteUser {
+    /// Deletes `user` if unchanged since read, and frees its login and e-mail.
+    fn delete_user(&self, user: &User) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+pub trait ListUsers {
+    fn list_users(
+        &self,
+        tenant: &TenantId,
+        query: &UserQuery,
+    ) -> impl Future<Output = StoreResult<Page<User>>> + Send;
+}
+
+pub trait DepartmentStore {
+    fn create_department(
+        &self,
+        department: &Department,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_department(
+        &self,
+        tenant: &TenantId,
+        id: &DepartmentId,
+    ) -> impl Future<Output = StoreResult<Option<Department>>> + Send;
+    fn list_departments(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<Department>>> + Send;
+    fn rename_department(
+        &self,
+        department: &Department,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether any user is still in the department (delete is refused while one is).
+    fn department_has_users(
+        &self,
+        tenant: &TenantId,
+        id: &DepartmentId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn delete_department(
+        &self,
+        tenant: &TenantId,
+        id: &DepartmentId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+pub trait TenantSettingsStore {
+    /// The stored settings, or the defaults for a tenant that never saved any.
+    fn get_settings(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<TenantSettings>> + Send;
+    fn put_settings(
+        &self,
+        tenant: &TenantId,
+        settings: &TenantSettings,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+pub trait ImportJobStore {
+    fn create_job(&self, job: &ImportJob) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_job(
+        &self,
+        tenant: &TenantId,
+        id: &ImportJobId,
+    ) -> impl Future<Output = StoreResult<Option<ImportJob>>> + Send;
+    fn save_job(&self, job: &ImportJob) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Jobs uploaded in `[from, to)`, oldest first.
+    fn list_jobs(
+        &self,
+        tenant: &TenantId,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> impl Future<Output = StoreResult<Vec<ImportJob>>> + Send;
+}
+
+pub trait ActivationCodeStore {
+    /// Stores the code, replacing any earlier one of the user; it expires by TTL.
+    fn put_code(&self, code: &ActivationCode) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_code(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = StoreResult<Option<ActivationCode>>> + Send;
+    fn delete_code(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}

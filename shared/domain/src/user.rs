@@ -1,0 +1,210 @@
+//! The user record.
+//!
+//! Value types here are only constructed by [`crate::validation`] (or read back from storage,
+//! which only ever holds validated values), so holding a [`Login`] means holding a valid one.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use ipnet::IpNet;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::enums::{ActivationMethod, ClientType, LoginUsing, Role, Scope, UserKind, UserStatus};
+use crate::ids::{Actor, DepartmentId, GroupId, TenantId, UserId};
+use crate::password::PasswordHash;
+
+macro_rules! validated_string {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub(crate) fn new_unchecked(value: String) -> Self {
+                Self(value)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+validated_string!(
+    /// 3–24 letters, digits and `.`; unique per tenant regardless of case.
+    Login
+);
+validated_string!(
+    /// A syntactically valid e-mail address, as typed (trimmed).
+    EmailAddress
+);
+validated_string!(
+    /// A phone number in E.164 (`+15551234567`).
+    PhoneNumber
+);
+validated_string!(
+    /// 13 digits, or 15 digits with a valid Luhn check digit.
+    Imei
+);
+
+impl Login {
+    /// The form uniqueness and lookups use: logins differing only in case are the same login.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl EmailAddress {
+    /// Addresses differing only in case belong to the same person.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+/// 0 (lowest) to 5 (highest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Priority(u8);
+
+impl Priority {
+    pub const MAX: u8 = 5;
+
+    pub(crate) fn new_unchecked(value: u8) -> Self {
+        Self(value)
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+/// A phone extension or device attached to the user (PBX).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    pub extension: String,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// Everything an admin (or a spreadsheet) sets on a user; produced only by validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub login: Login,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<EmailAddress>,
+    pub mobile_phone: Option<PhoneNumber>,
+    pub business_phone: Option<String>,
+    pub department_id: DepartmentId,
+    pub kind: UserKind,
+    pub roles: BTreeSet<Role>,
+    pub scope: Scope,
+    pub priority: Priority,
+    pub client_type: ClientType,
+    pub activation_method: ActivationMethod,
+    pub imei: Option<Imei>,
+    pub send_text: bool,
+    pub maximal_contacts: bool,
+    pub in_address_book: bool,
+    pub nickname: Option<String>,
+    pub language: Option<String>,
+    pub show_photo: bool,
+    /// S3 key of the uploaded photo.
+    pub photo: Option<String>,
+    pub max_live_chats: u32,
+    pub max_nrt_chats: u32,
+    pub login_using: LoginUsing,
+    pub business_unit: Option<String>,
+    pub location: Option<String>,
+    pub job_description: Option<String>,
+    pub company: Option<String>,
+    pub customer_code: Option<String>,
+    pub udid: Option<String>,
+    pub allowed_ips: Vec<IpNet>,
+    pub groups: BTreeSet<GroupId>,
+    pub devices: Vec<Device>,
+}
+
+/// Who created or last changed a record, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: Actor,
+}
+
+impl Stamp {
+    pub fn now(by: &Actor) -> Self {
+        Self {
+            at: now_utc_millis(),
+            by: by.clone(),
+        }
+    }
+}
+
+/// Millisecond precision: what RFC 3339 in JSON and storage round-trips without surprise.
+pub fn now_utc_millis() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(now.millisecond() as u32 * 1_000_000)
+        .unwrap_or(now)
+}
+
+/// Why and by whom a user was disabled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disabled {
+    pub reason: Option<String>,
+    pub stamp: Stamp,
+}
+
+/// A stored user. The profile is what admins edit; the rest is identity, state and audit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub tenant_id: TenantId,
+    pub profile: UserProfile,
+    pub trusted: bool,
+    pub status: UserStatus,
+    pub disabled: Option<Disabled>,
+    pub password_hash: Option<PasswordHash>,
+    pub password_reset_required: bool,
+    /// Optimistic-locking counter: starts at 1, grows by one per stored change.
+    pub version: u64,
+    pub created: Stamp,
+    pub updated: Stamp,
+}
+
+impl User {
+    /// A new, untrusted, active user at version 1.
+    pub fn new(tenant_id: TenantId, profile: UserProfile, by: &Actor) -> Self {
+        let stamp = Stamp::now(by);
+        Self {
+            id: UserId::generate(),
+            tenant_id,
+            profile,
+            trusted: false,
+            status: UserStatus::Active,
+            disabled: None,
+            password_hash: None,
+            password_reset_required: false,
+            version: 1,
+            created: stamp.clone(),
+            updated: stamp,
+        }
+    }
+
+    /// The next version of this user, stamped; storage checks `version - 1` is still current.
+    pub fn touched(mut self, by: &Actor) -> Self {
+        self.version += 1;
+        self.updated = Stamp::now(by);
+        self
+    }
+}
