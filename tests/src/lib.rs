@@ -1,1 +1,114 @@
-//! placeholder
+//! Helpers for tests that run against the local AWS emulator started by `scripts/test`.
+//!
+//! Each test works in a fresh tenant, so tests share one table without seeing each other.
+//! Without the emulator's environment these helpers panic: a storage test that cannot reach
+//! storage must fail, not pass quietly.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_dynamodb::Client;
+use roster_aws::DynamoStore;
+use roster_domain::department::Department;
+use roster_domain::ids::{Actor, DepartmentId, TenantId};
+use roster_domain::store::DepartmentStore;
+use roster_domain::tenant::TenantSettings;
+use roster_domain::user::{Stamp, User};
+use roster_domain::validation::{UserDraft, validate_user};
+use tokio::sync::OnceCell;
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the integration tests through scripts/test, which starts the emulator")
+    })
+}
+
+static CLIENT: OnceCell<Client> = OnceCell::const_new();
+
+/// One DynamoDB client per test binary, pointed at the emulator.
+pub async fn dynamodb() -> Client {
+    CLIENT
+        .get_or_init(|| async {
+            required_env("AWS_ENDPOINT_URL");
+            Client::new(&roster_aws::load_aws_config().await)
+        })
+        .await
+        .clone()
+}
+
+pub async fn store() -> DynamoStore {
+    DynamoStore::new(dynamodb().await, required_env("ROSTER_TABLE"))
+}
+
+pub fn table_name() -> String {
+    required_env("ROSTER_TABLE")
+}
+
+/// A tenant no other test uses.
+pub fn fresh_tenant() -> TenantId {
+    TenantId::parse(&format!(
+        "t{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    ))
+    .unwrap()
+}
+
+pub fn admin() -> Actor {
+    Actor::new("admin-sub")
+}
+
+/// A fresh tenant with one department, `sales`.
+pub async fn tenant_with_department(store: &DynamoStore) -> (TenantId, DepartmentId) {
+    let tenant = fresh_tenant();
+    let dept = DepartmentId::parse("sales").unwrap();
+    create_department(store, &tenant, &dept).await;
+    (tenant, dept)
+}
+
+pub async fn create_department(store: &DynamoStore, tenant: &TenantId, id: &DepartmentId) {
+    let stamp = Stamp::now(&admin());
+    store
+        .create_department(&Department {
+            id: id.clone(),
+            tenant_id: tenant.clone(),
+            name: format!("Department {id}"),
+            created: stamp.clone(),
+            updated: stamp,
+        })
+        .await
+        .expect("create department");
+}
+
+/// A user validated the way every entry point validates, not built by hand.
+pub fn user_from(tenant: &TenantId, dept: &DepartmentId, draft: UserDraft) -> User {
+    let draft = UserDraft {
+        department_id: Some(dept.to_string()),
+        ..draft
+    };
+    let known = BTreeSet::from([dept.clone()]);
+    let valid = validate_user(&draft, &TenantSettings::default(), &known)
+        .unwrap_or_else(|e| panic!("test user is invalid: {e}"));
+    User::new(tenant.clone(), valid.profile, &admin())
+}
+
+/// A minimal valid user with this login, names and e-mail.
+pub fn person(
+    tenant: &TenantId,
+    dept: &DepartmentId,
+    login: &str,
+    first: &str,
+    last: &str,
+    email: Option<&str>,
+) -> User {
+    user_from(
+        tenant,
+        dept,
+        UserDraft {
+            login: Some(login.into()),
+            first_name: Some(first.into()),
+            last_name: Some(last.into()),
+            email: email.map(Into::into),
+            mobile_phone: email.is_none().then(|| "+12015550123".into()),
+            ..UserDraft::default()
+        },
+    )
+}

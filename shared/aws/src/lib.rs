@@ -1,1 +1,48 @@
-//! placeholder
+//! DynamoDB adapter: implements the domain's storage ports over one table.
+//!
+//! Build one [`DynamoStore`] per cold start (in `main`) and share it by reference; it holds
+//! the SDK client, whose connection pool is what makes warm requests fast.
+
+mod activation_codes;
+mod cursor;
+mod departments;
+mod error;
+mod import_jobs;
+mod item;
+pub mod keys;
+mod settings;
+mod users;
+
+pub use error::classify;
+
+use aws_sdk_dynamodb::Client;
+
+/// The table and the client that reaches it.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+/// Loads AWS configuration from the environment (region, credentials, `AWS_ENDPOINT_URL` for
+/// the local emulator). Call once at init.
+pub async fn load_aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}

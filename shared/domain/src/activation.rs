@@ -14,7 +14,8 @@ pub struct ActivationCode {
     pub user_id: UserId,
     /// Hex SHA-256 of the code with a per-code salt (see the activation issue for the scheme).
     pub code_hash: String,
-    #[serde(with = "time::serde::rfc3339")]
+    /// Epoch seconds: stored as is, it is also the table's TTL attribute.
+    #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
     pub failed_attempts: u8,
 }

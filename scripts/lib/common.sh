@@ -1,0 +1,70 @@
+# Shared by scripts/test and scripts/dev: the project venv and the AWS emulator.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+VENV="$ROOT/.venv"
+STATE="$ROOT/.roster"
+
+log() { printf '\033[1m[roster]\033[0m %s\n' "$*" >&2; }
+
+# Creates .venv with the pinned tools; reinstalls only when scripts/requirements.txt changes.
+ensure_venv() {
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(sha256sum "$ROOT/scripts/requirements.txt" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return
+  fi
+  log "installing pinned Python tools into .venv (first run: about a minute)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
+  echo "$want" > "$stamp"
+}
+
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Starts the single-threaded moto server on 127.0.0.1:$1, logging to $2; sets EMULATOR_PID.
+start_emulator() {
+  local port="$1" logfile="$2"
+  "$VENV/bin/python" "$ROOT/scripts/lib/moto_server.py" 127.0.0.1 "$port" >"$logfile" 2>&1 &
+  EMULATOR_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$port/moto-api/data.json" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
+      log "the emulator exited; its log:"; cat "$logfile" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+  log "the emulator did not answer on port $port within 20 s"
+  return 1
+}
+
+stop_emulator() {
+  if [[ -n "${EMULATOR_PID:-}" ]] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+  fi
+}
+
+# Exports what the SDK, the AWS CLI and the tests need to reach the emulator on port $1.
+export_aws_env() {
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$1"
+  export AWS_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_DEFAULT_REGION="$AWS_REGION"
+  export AWS_ACCESS_KEY_ID="testing"
+  export AWS_SECRET_ACCESS_KEY="testing"
+  export ROSTER_TABLE="${ROSTER_TABLE:-roster}"
+  export ROSTER_IMPORT_BUCKET="${ROSTER_IMPORT_BUCKET:-roster-imports}"
+  export ROSTER_TOPIC_NAME="${ROSTER_TOPIC_NAME:-roster-activation}"
+}
+
+# Creates the table, bucket and topic from infra/template.yaml; exports ROSTER_TOPIC_ARN.
+provision() {
+  ROSTER_TOPIC_ARN="$("$VENV/bin/python" "$ROOT/scripts/lib/provision.py" "$ROOT/infra/template.yaml")"
+  export ROSTER_TOPIC_ARN
+}

@@ -1,0 +1,92 @@
+"""Creates the table, bucket and topic in the emulator from infra/template.yaml.
+
+The SAM template is the only definition of these resources: this script reads their
+properties from it (keys, indexes, projections, TTL, bucket notifications aside) so that local
+runs and tests can never drift from what is deployed.
+
+Usage: provision.py TEMPLATE   (endpoint, names and region come from the environment:
+AWS_ENDPOINT_URL, ROSTER_TABLE, ROSTER_IMPORT_BUCKET, ROSTER_TOPIC_NAME, AWS_REGION)
+"""
+
+import os
+import sys
+
+import boto3
+import yaml
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt…) as plain values."""
+
+
+def _any_tag(loader, _suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_mapping(node, deep=True)
+
+
+CfnLoader.add_multi_constructor("!", _any_tag)
+
+
+def resources_of(template, kind):
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
+
+
+def one(template, kind):
+    found = resources_of(template, kind)
+    if len(found) != 1:
+        sys.exit(f"provision: expected exactly one {kind} in the template, found {len(found)}")
+    return found[0]
+
+
+def create_table(ddb, props, name):
+    args = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    existing = ddb.list_tables()["TableNames"]
+    if name not in existing:
+        ddb.create_table(**args)
+        ddb.get_waiter("table_exists").wait(TableName=name)
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        ddb.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
+        )
+
+
+def main() -> None:
+    with open(sys.argv[1], encoding="utf-8") as f:
+        template = yaml.load(f, Loader=CfnLoader)
+    region = os.environ.get("AWS_REGION", "us-east-1")
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    session = boto3.session.Session(region_name=region)
+
+    create_table(
+        session.client("dynamodb", endpoint_url=endpoint),
+        one(template, "AWS::DynamoDB::Table"),
+        os.environ["ROSTER_TABLE"],
+    )
+    one(template, "AWS::S3::Bucket")
+    s3 = session.client("s3", endpoint_url=endpoint)
+    bucket = os.environ["ROSTER_IMPORT_BUCKET"]
+    if bucket not in [b["Name"] for b in s3.list_buckets().get("Buckets", [])]:
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+    one(template, "AWS::SNS::Topic")
+    topic = session.client("sns", endpoint_url=endpoint).create_topic(
+        Name=os.environ["ROSTER_TOPIC_NAME"]
+    )
+    print(topic["TopicArn"])
+
+
+if __name__ == "__main__":
+    main()

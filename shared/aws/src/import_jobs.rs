@@ -1,0 +1,75 @@
+//! Import jobs: one item per job, listed by upload time through `by_tenant`.
+
+use roster_domain::ids::{ImportJobId, TenantId};
+use roster_domain::import_job::ImportJob;
+use roster_domain::store::{ImportJobStore, StoreError, StoreResult};
+use time::OffsetDateTime;
+
+use crate::DynamoStore;
+use crate::item::{Item, from_item, record_item, s};
+use crate::keys;
+
+const ENTITY: &str = "import_job";
+
+impl DynamoStore {
+    fn job_item(&self, job: &ImportJob) -> StoreResult<Item> {
+        let mut item = record_item(job, ENTITY, keys::import_job(&job.tenant_id, &job.id))?;
+        item.insert(
+            keys::BY_TENANT.pk.to_owned(),
+            s(keys::jobs_partition(&job.tenant_id)),
+        );
+        item.insert(
+            keys::BY_TENANT.sk.to_owned(),
+            s(keys::job_list_sort_key(job.uploaded_at, &job.id)),
+        );
+        Ok(item)
+    }
+}
+
+impl ImportJobStore for DynamoStore {
+    async fn create_job(&self, job: &ImportJob) -> StoreResult<()> {
+        let item = self.job_item(job)?;
+        self.put_record(
+            item,
+            Some("attribute_not_exists(pk)"),
+            StoreError::AlreadyExists,
+        )
+        .await
+    }
+
+    async fn get_job(&self, tenant: &TenantId, id: &ImportJobId) -> StoreResult<Option<ImportJob>> {
+        self.get_record(keys::import_job(tenant, id), ENTITY).await
+    }
+
+    async fn save_job(&self, job: &ImportJob) -> StoreResult<()> {
+        let item = self.job_item(job)?;
+        self.put_record(item, Some("attribute_exists(pk)"), StoreError::NotFound)
+            .await
+    }
+
+    async fn list_jobs(
+        &self,
+        tenant: &TenantId,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> StoreResult<Vec<ImportJob>> {
+        // `to` is exclusive: stop just before its first millisecond.
+        let range = (keys::sortable_time(from), keys::sortable_time(to));
+        let items = self
+            .query_all(
+                Some(keys::BY_TENANT.name),
+                keys::BY_TENANT.pk,
+                keys::jobs_partition(tenant),
+                Some((keys::BY_TENANT.sk, range.0.clone(), range.1.clone())),
+            )
+            .await?;
+        items
+            .into_iter()
+            .filter(|i| {
+                crate::item::string_attr(i, keys::BY_TENANT.sk)
+                    .is_some_and(|sk| sk < range.1.as_str())
+            })
+            .map(|i| from_item(i, ENTITY))
+            .collect()
+    }
+}

@@ -1,0 +1,158 @@
+//! Items ⇄ domain records, and the small builders every store module uses.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use roster_domain::store::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::corrupt;
+use crate::keys::{PK, SK};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+/// The item's primary key.
+pub fn key((pk, sk): (String, String)) -> Item {
+    HashMap::from([(PK.to_owned(), s(pk)), (SK.to_owned(), s(sk))])
+}
+
+/// `record`'s fields plus its primary key and entity name.
+pub fn record_item<T: Serialize>(
+    record: &T,
+    entity: &str,
+    primary: (String, String),
+) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(record)
+        .map_err(|e| StoreError::Unavailable(format!("cannot encode {entity}: {e}")))?;
+    item.extend(key(primary));
+    item.insert("entity".to_owned(), s(entity));
+    Ok(item)
+}
+
+/// Decodes a record, first dropping the attributes storage adds (keys, index keys, entity),
+/// so records may reject unknown fields.
+pub fn from_item<T: DeserializeOwned>(mut item: Item, entity: &str) -> Result<T, StoreError> {
+    item.remove(PK);
+    item.remove(SK);
+    item.remove("entity");
+    for index in crate::keys::all_indexes() {
+        item.remove(index.pk);
+        item.remove(index.sk);
+    }
+    serde_dynamo::from_item(item).map_err(|e| corrupt(entity, e))
+}
+
+pub fn string_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+impl crate::DynamoStore {
+    /// Reads one item (strongly consistent) and decodes it.
+    pub(crate) async fn get_record<T: DeserializeOwned>(
+        &self,
+        primary: (String, String),
+        entity: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(primary)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(crate::classify)?;
+        out.item.map(|item| from_item(item, entity)).transpose()
+    }
+
+    /// Writes one item; when `condition` fails, returns `on_condition_failure`.
+    pub(crate) async fn put_record(
+        &self,
+        item: Item,
+        condition: Option<&str>,
+        on_condition_failure: StoreError,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .set_condition_expression(condition.map(str::to_owned))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if crate::error::is_condition_failure(&e) => Err(on_condition_failure),
+            Err(e) => Err(crate::classify(e)),
+        }
+    }
+
+    /// Deletes one item; when `condition` fails, returns `on_condition_failure`.
+    pub(crate) async fn delete_record(
+        &self,
+        primary: (String, String),
+        condition: Option<&str>,
+        on_condition_failure: StoreError,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(primary)))
+            .set_condition_expression(condition.map(str::to_owned))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if crate::error::is_condition_failure(&e) => Err(on_condition_failure),
+            Err(e) => Err(crate::classify(e)),
+        }
+    }
+
+    /// Every item of a partition (of the table or an index), following pagination.
+    pub(crate) async fn query_all(
+        &self,
+        index: Option<&str>,
+        pk_attribute: &str,
+        partition: String,
+        sk_between: Option<(&str, String, String)>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .set_index_name(index.map(str::to_owned))
+                .expression_attribute_names("#pk", pk_attribute)
+                .expression_attribute_values(":pk", s(partition.clone()))
+                .set_exclusive_start_key(start.take());
+            request = match &sk_between {
+                Some((sk_attribute, from, to)) => request
+                    .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                    .expression_attribute_names("#sk", *sk_attribute)
+                    .expression_attribute_values(":from", s(from.clone()))
+                    .expression_attribute_values(":to", s(to.clone())),
+                None => request.key_condition_expression("#pk = :pk"),
+            };
+            let out = request.send().await.map_err(crate::classify)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(last) => start = Some(last),
+                None => return Ok(items),
+            }
+        }
+    }
+}

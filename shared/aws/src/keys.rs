@@ -1,0 +1,289 @@
+//! The single-table key layout: the one place that knows how items are keyed.
+//!
+//! Every key starts with `T#{tenant}`, and tenant ids cannot contain `#` ([`TenantId`]), so no
+//! key built here can reach another tenant's items whatever ids a caller sends.
+//!
+//! | access pattern                      | table / index      | partition key                    | sort key                 |
+//! |-------------------------------------|--------------------|----------------------------------|--------------------------|
+//! | user by id                          | table              | `T#{t}#U#{user}`                 | `USER`                   |
+//! | user by login (any case)            | table (claim)      | `T#{t}#LOGIN#{login lower}`      | `CLAIM` → `user_id`      |
+//! | user by e-mail (any case)           | table (claim)      | `T#{t}#EMAIL#{email lower}`      | `CLAIM` → `user_id`      |
+//! | list users, newest id last          | `by_tenant`        | `T#{t}#USERS#{shard 0..4}`       | `{user id}`              |
+//! | list users of a department          | `by_department`    | `T#{t}#D#{dept}#{shard 0..4}`    | `{user id}`              |
+//! | search first name by prefix         | `search_first_name`| `T#{t}#FN#{first char}`          | `{term}\x01{user id}`    |
+//! | search last name by prefix          | `search_last_name` | `T#{t}#LN#{first char}`          | `{term}\x01{user id}`    |
+//! | search e-mail by prefix             | `search_email`     | `T#{t}#EM#{first char}`          | `{term}\x01{user id}`    |
+//! | search login by prefix              | `search_login`     | `T#{t}#LG#{first char}`          | `{term}\x01{user id}`    |
+//! | departments of a tenant             | table              | `T#{t}#DEPTS`                    | `D#{dept}`               |
+//! | tenant settings                     | table              | `T#{t}`                          | `SETTINGS`               |
+//! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
+//! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
+//! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
+//!
+//! Why this shape:
+//! - Each user, claim and code has its own partition key, so a bulk import spreads its table
+//!   writes over as many partitions as it has users.
+//! - The list indexes are write-sharded ([`USER_SHARDS`] partitions per tenant or department,
+//!   by a hash of the user id): one partition takes at most 1,000 WCU/s, and an import of
+//!   thousands of users per second into one tenant would otherwise throttle on that one key.
+//!   A listing queries every shard and merges by user id (ULIDs sort by creation).
+//! - The search indexes partition by the first character of the term, which spreads writes
+//!   over the alphabet while keeping every prefix query inside one partition.
+//! - Search index entries carry the four terms (INCLUDE projection) so a user matched by two
+//!   fields is returned once without extra reads (see `users::search`).
+//! - `expires_at` (epoch seconds) is the table's TTL attribute.
+
+use roster_domain::ids::{DepartmentId, ImportJobId, TenantId, UserId};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub const PK: &str = "pk";
+pub const SK: &str = "sk";
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+/// Partitions each tenant's (and each department's) user list is spread over.
+pub const USER_SHARDS: u32 = 4;
+
+/// A global secondary index and its key attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Index {
+    pub name: &'static str,
+    pub pk: &'static str,
+    pub sk: &'static str,
+}
+
+pub const BY_TENANT: Index = Index {
+    name: "by_tenant",
+    pk: "list_pk",
+    sk: "list_sk",
+};
+pub const BY_DEPARTMENT: Index = Index {
+    name: "by_department",
+    pk: "dept_pk",
+    sk: "dept_sk",
+};
+
+/// The four searchable fields, in the order that breaks ties between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SearchField {
+    FirstName,
+    LastName,
+    Email,
+    Login,
+}
+
+impl SearchField {
+    pub const ALL: [SearchField; 4] = [
+        SearchField::FirstName,
+        SearchField::LastName,
+        SearchField::Email,
+        SearchField::Login,
+    ];
+
+    pub fn index(self) -> Index {
+        match self {
+            SearchField::FirstName => Index {
+                name: "search_first_name",
+                pk: "fn_pk",
+                sk: "fn_sk",
+            },
+            SearchField::LastName => Index {
+                name: "search_last_name",
+                pk: "ln_pk",
+                sk: "ln_sk",
+            },
+            SearchField::Email => Index {
+                name: "search_email",
+                pk: "em_pk",
+                sk: "em_sk",
+            },
+            SearchField::Login => Index {
+                name: "search_login",
+                pk: "lg_pk",
+                sk: "lg_sk",
+            },
+        }
+    }
+
+    fn tag(self) -> &'static str {
+        match self {
+            SearchField::FirstName => "FN",
+            SearchField::LastName => "LN",
+            SearchField::Email => "EM",
+            SearchField::Login => "LG",
+        }
+    }
+
+    pub fn rank(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Every index of the table: the template must declare exactly these (tested).
+pub fn all_indexes() -> Vec<Index> {
+    let mut all = vec![BY_TENANT, BY_DEPARTMENT];
+    all.extend(SearchField::ALL.iter().map(|f| f.index()));
+    all
+}
+
+/// Separates the term from the user id in search sort keys; sorts before any text character,
+/// so all entries of one term sit together, ordered by user id.
+pub const TERM_SEPARATOR: char = '\u{1}';
+/// Sorts after every entry of a term and before any longer term.
+pub const AFTER_TERM: char = '\u{2}';
+/// Sorts after every string that starts with a given prefix.
+pub const AFTER_PREFIX: char = '\u{10FFFF}';
+
+fn tenant(t: &TenantId) -> String {
+    format!("T#{t}")
+}
+
+pub fn user(t: &TenantId, id: &UserId) -> (String, String) {
+    (format!("{}#U#{id}", tenant(t)), "USER".to_owned())
+}
+
+pub fn login_claim(t: &TenantId, login_key: &str) -> (String, String) {
+    (
+        format!("{}#LOGIN#{login_key}", tenant(t)),
+        "CLAIM".to_owned(),
+    )
+}
+
+pub fn email_claim(t: &TenantId, email_key: &str) -> (String, String) {
+    (
+        format!("{}#EMAIL#{email_key}", tenant(t)),
+        "CLAIM".to_owned(),
+    )
+}
+
+pub fn department(t: &TenantId, id: &DepartmentId) -> (String, String) {
+    (format!("{}#DEPTS", tenant(t)), format!("D#{id}"))
+}
+
+pub fn departments_partition(t: &TenantId) -> String {
+    format!("{}#DEPTS", tenant(t))
+}
+
+pub fn settings(t: &TenantId) -> (String, String) {
+    (tenant(t), "SETTINGS".to_owned())
+}
+
+pub fn import_job(t: &TenantId, id: &ImportJobId) -> (String, String) {
+    (format!("{}#J#{id}", tenant(t)), "JOB".to_owned())
+}
+
+pub fn activation_code(t: &TenantId, user_id: &UserId) -> (String, String) {
+    (
+        format!("{}#U#{user_id}", tenant(t)),
+        "ACTIVATION".to_owned(),
+    )
+}
+
+/// FNV-1a of the id: stable across processes and releases, unlike `std`'s hasher.
+pub fn shard_of(id: &UserId) -> u32 {
+    let hash = id.to_string().bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % USER_SHARDS
+}
+
+pub fn user_list_partition(t: &TenantId, shard: u32) -> String {
+    format!("{}#USERS#{shard}", tenant(t))
+}
+
+pub fn department_list_partition(t: &TenantId, dept: &DepartmentId, shard: u32) -> String {
+    format!("{}#D#{dept}#{shard}", tenant(t))
+}
+
+pub fn jobs_partition(t: &TenantId) -> String {
+    format!("{}#JOBS", tenant(t))
+}
+
+/// Sort key of a job in `by_tenant`: RFC 3339 UTC at fixed millisecond width sorts by time.
+pub fn job_list_sort_key(uploaded_at: OffsetDateTime, id: &ImportJobId) -> String {
+    format!("{}#{id}", sortable_time(uploaded_at))
+}
+
+pub fn sortable_time(at: OffsetDateTime) -> String {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    let utc = utc
+        .replace_nanosecond(utc.millisecond() as u32 * 1_000_000)
+        .unwrap_or(utc);
+    let text = utc.format(&Rfc3339).unwrap_or_default();
+    // Rfc3339 drops trailing zero fractions; pad so that every key has the same width.
+    match text.strip_suffix('Z') {
+        Some(base) if !base.contains('.') => format!("{base}.000Z"),
+        Some(base) => {
+            let (whole, frac) = base.split_once('.').unwrap_or((base, ""));
+            format!("{whole}.{frac:0<3}Z")
+        }
+        None => text,
+    }
+}
+
+/// The partition of a search index holding terms that start like `term`.
+pub fn search_partition(t: &TenantId, field: SearchField, term: &str) -> Option<String> {
+    term.chars()
+        .next()
+        .map(|first| format!("{}#{}#{first}", tenant(t), field.tag()))
+}
+
+pub fn search_sort_key(term: &str, id: &UserId) -> String {
+    format!("{term}{TERM_SEPARATOR}{id}")
+}
+
+/// Splits a search sort key back into its term and user id.
+pub fn parse_search_sort_key(sk: &str) -> Option<(&str, &str)> {
+    sk.rsplit_once(TERM_SEPARATOR)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_always_start_with_the_tenant() {
+        let t = TenantId::parse("acme").unwrap();
+        let id = UserId::generate();
+        assert!(user(&t, &id).0.starts_with("T#acme#"));
+        assert!(login_claim(&t, "john").0.starts_with("T#acme#"));
+        assert_eq!(settings(&t).0, "T#acme");
+    }
+
+    #[test]
+    fn shards_are_spread_and_stable() {
+        let mut seen = [0u32; USER_SHARDS as usize];
+        for _ in 0..400 {
+            seen[shard_of(&UserId::generate()) as usize] += 1;
+        }
+        assert!(seen.iter().all(|&n| n > 50), "uneven shards: {seen:?}");
+        let id = UserId::parse("01J0000000000000000000000A").unwrap();
+        assert_eq!(shard_of(&id), shard_of(&id));
+    }
+
+    #[test]
+    fn sortable_times_have_fixed_width_and_sort_in_time_order() {
+        use time::macros::datetime;
+        let a = sortable_time(datetime!(2026-01-02 03:04:05 UTC));
+        let b = sortable_time(datetime!(2026-01-02 03:04:05.5 UTC));
+        let c = sortable_time(datetime!(2026-01-02 04:00:00.123 +01:00));
+        assert_eq!(a, "2026-01-02T03:04:05.000Z");
+        assert_eq!(b, "2026-01-02T03:04:05.500Z");
+        assert_eq!(c, "2026-01-02T03:00:00.123Z");
+        assert!(c < a && a < b);
+    }
+
+    #[test]
+    fn search_keys_group_terms_before_longer_terms() {
+        let id = UserId::generate();
+        let jo = search_sort_key("jo", &id);
+        let joe = search_sort_key("joe", &id);
+        assert!(jo < joe);
+        assert!(jo < format!("jo{AFTER_TERM}"));
+        assert!(format!("jo{AFTER_TERM}") < joe);
+        assert_eq!(
+            parse_search_sort_key(&jo),
+            Some(("jo", id.to_string().as_str()))
+        );
+    }
+}

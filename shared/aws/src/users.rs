@@ -1,0 +1,670 @@
+//! Users, their login and e-mail claims, listing and prefix search.
+//!
+//! Uniqueness is the database's job: a user item is written in one transaction with a claim
+//! item per unique value (`attribute_not_exists`), so two concurrent creates of one login can
+//! never both succeed, and an update that changes a login deletes the old claim and puts the
+//! new one in the same transaction as the user — there is no moment where two users hold it.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem};
+use futures::future::try_join_all;
+use roster_domain::ids::{TenantId, UserId};
+use roster_domain::search::search_term;
+use roster_domain::store::{
+    CreateUser, DeleteUser, FindUser, GetUser, ListUsers, Page, StoreError, StoreResult,
+    UniqueField, UpdateUser, UserQuery,
+};
+use roster_domain::user::User;
+
+use crate::DynamoStore;
+use crate::cursor::Cursor;
+use crate::error::classify;
+use crate::item::{Item, from_item, key, n, record_item, s, string_attr};
+use crate::keys::{self, AFTER_PREFIX, AFTER_TERM, Index, SearchField, USER_SHARDS};
+
+const ENTITY: &str = "user";
+
+/// What each item of a transaction stands for, to explain a cancellation.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    User,
+    NewClaim(UniqueField),
+    OldClaim,
+    Department,
+}
+
+/// A transaction under construction, with the role of each item.
+#[derive(Default)]
+struct Tx {
+    items: Vec<TransactWriteItem>,
+    roles: Vec<Role>,
+}
+
+impl Tx {
+    fn push(&mut self, item: TransactWriteItem, role: Role) {
+        self.items.push(item);
+        self.roles.push(role);
+    }
+}
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("invalid request: {e}"))
+}
+
+impl DynamoStore {
+    /// The user item: the record plus every index attribute it appears under.
+    fn user_item(&self, user: &User) -> StoreResult<Item> {
+        let t = &user.tenant_id;
+        let p = &user.profile;
+        let mut item = record_item(user, ENTITY, keys::user(t, &user.id))?;
+        let shard = keys::shard_of(&user.id);
+        let id = user.id.to_string();
+        let mut set = |name: &str, value: String| {
+            item.insert(name.to_owned(), s(value));
+        };
+        set(keys::BY_TENANT.pk, keys::user_list_partition(t, shard));
+        set(keys::BY_TENANT.sk, id.clone());
+        set(
+            keys::BY_DEPARTMENT.pk,
+            keys::department_list_partition(t, &p.department_id, shard),
+        );
+        set(keys::BY_DEPARTMENT.sk, id);
+        for field in SearchField::ALL {
+            let text = match field {
+                SearchField::FirstName => Some(p.first_name.as_str()),
+                SearchField::LastName => Some(p.last_name.as_str()),
+                SearchField::Email => p.email.as_ref().map(|e| e.as_str()),
+                SearchField::Login => Some(p.login.as_str()),
+            };
+            if let Some(term) = text.and_then(search_term)
+                && let Some(partition) = keys::search_partition(t, field, &term)
+            {
+                let index = field.index();
+                set(index.pk, partition);
+                set(index.sk, keys::search_sort_key(&term, &user.id));
+            }
+        }
+        Ok(item)
+    }
+
+    fn claim_put(
+        &self,
+        claim: (String, String),
+        user: &User,
+        field: UniqueField,
+    ) -> StoreResult<TransactWriteItem> {
+        let mut item = key(claim);
+        item.insert("user_id".to_owned(), s(user.id.to_string()));
+        item.insert("entity".to_owned(), s(format!("{}_claim", field.as_str())));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn claim_delete(&self, claim: (String, String), user: &User) -> StoreResult<TransactWriteItem> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(claim)))
+            .condition_expression("user_id = :me")
+            .expression_attribute_values(":me", s(user.id.to_string()))
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    fn department_check(&self, user: &User) -> StoreResult<TransactWriteItem> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::department(
+                &user.tenant_id,
+                &user.profile.department_id,
+            ))))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// The claims a user holds: (field, key of the claim item).
+    fn claims_of(user: &User) -> Vec<(UniqueField, (String, String))> {
+        let t = &user.tenant_id;
+        let mut claims = vec![(
+            UniqueField::Login,
+            keys::login_claim(t, &user.profile.login.key()),
+        )];
+        if let Some(email) = &user.profile.email {
+            claims.push((UniqueField::Email, keys::email_claim(t, &email.key())));
+        }
+        claims
+    }
+
+    async fn run(&self, tx: Tx, missing_user: StoreError) -> StoreResult<()> {
+        let Tx { items, roles } = tx;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => Err(explain_cancellation(err, &roles, missing_user)),
+        }
+    }
+
+    /// Follows a login or e-mail claim to its user.
+    async fn get_by_claim(
+        &self,
+        tenant: &TenantId,
+        claim: (String, String),
+    ) -> StoreResult<Option<User>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(claim)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        let Some(claim_item) = out.item else {
+            return Ok(None);
+        };
+        let user_id = string_attr(&claim_item, "user_id")
+            .and_then(|id| UserId::parse(id).ok())
+            .ok_or_else(|| StoreError::Unavailable("claim without a valid user_id".into()))?;
+        self.get_user(tenant, &user_id).await
+    }
+}
+
+/// Turns a cancelled transaction into the domain error its first failed item explains.
+fn explain_cancellation(
+    err: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    roles: &[Role],
+    missing_user: StoreError,
+) -> StoreError {
+    let reasons = match &err {
+        SdkError::ServiceError(service) => match service.err() {
+            TransactWriteItemsError::TransactionCanceledException(e) => {
+                Some(e.cancellation_reasons().to_vec())
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(reasons) = reasons else {
+        return classify(err);
+    };
+    let failed = reasons
+        .iter()
+        .zip(roles)
+        .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"));
+    match failed {
+        Some((_, Role::User)) => missing_user,
+        Some((_, Role::NewClaim(field))) => StoreError::Conflict { field: *field },
+        Some((_, Role::Department)) => StoreError::MissingDepartment,
+        // Our own claim vanished or belongs to someone else: the user changed under us.
+        Some((_, Role::OldClaim)) => StoreError::VersionMismatch,
+        None if reasons
+            .iter()
+            .any(|r| r.code() == Some("TransactionConflict")) =>
+        {
+            StoreError::VersionMismatch
+        }
+        None => classify(err),
+    }
+}
+
+impl CreateUser for DynamoStore {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        let mut tx = Tx::default();
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.user_item(user)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build_err)?;
+        tx.push(TransactWriteItem::builder().put(put).build(), Role::User);
+        for (field, claim) in Self::claims_of(user) {
+            tx.push(self.claim_put(claim, user, field)?, Role::NewClaim(field));
+        }
+        tx.push(self.department_check(user)?, Role::Department);
+        self.run(tx, StoreError::AlreadyExists).await
+    }
+}
+
+impl GetUser for DynamoStore {
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::user(tenant, id))))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(|item| from_item(item, ENTITY)).transpose()
+    }
+}
+
+impl FindUser for DynamoStore {
+    async fn find_by_login(&self, tenant: &TenantId, login: &str) -> StoreResult<Option<User>> {
+        let claim = keys::login_claim(tenant, &login.trim().to_lowercase());
+        self.get_by_claim(tenant, claim).await
+    }
+
+    async fn find_by_email(&self, tenant: &TenantId, email: &str) -> StoreResult<Option<User>> {
+        let claim = keys::email_claim(tenant, &email.trim().to_lowercase());
+        self.get_by_claim(tenant, claim).await
+    }
+}
+
+impl UpdateUser for DynamoStore {
+    async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
+        if before.id != after.id || before.tenant_id != after.tenant_id {
+            return Err(StoreError::Unavailable(
+                "update must keep the user's identity".into(),
+            ));
+        }
+        let mut tx = Tx::default();
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.user_item(after)?))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(before.version))
+            .build()
+            .map_err(build_err)?;
+        tx.push(TransactWriteItem::builder().put(put).build(), Role::User);
+        let old = Self::claims_of(before);
+        let new = Self::claims_of(after);
+        for (_, claim) in old.iter().filter(|(_, c)| !new.iter().any(|(_, n)| n == c)) {
+            tx.push(self.claim_delete(claim.clone(), before)?, Role::OldClaim);
+        }
+        for (field, claim) in new.iter().filter(|(_, c)| !old.iter().any(|(_, o)| o == c)) {
+            tx.push(
+                self.claim_put(claim.clone(), after, *field)?,
+                Role::NewClaim(*field),
+            );
+        }
+        if before.profile.department_id != after.profile.department_id {
+            tx.push(self.department_check(after)?, Role::Department);
+        }
+        // A missing user fails the version check too: report the stale version, the caller
+        // re-reads and then sees it is gone.
+        self.run(tx, StoreError::VersionMismatch).await
+    }
+}
+
+impl DeleteUser for DynamoStore {
+    async fn delete_user(&self, user: &User) -> StoreResult<()> {
+        let mut tx = Tx::default();
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::user(&user.tenant_id, &user.id))))
+            .condition_expression("version = :expected")
+            .expression_attribute_values(":expected", n(user.version))
+            .build()
+            .map_err(build_err)?;
+        tx.push(
+            TransactWriteItem::builder().delete(delete).build(),
+            Role::User,
+        );
+        for (_, claim) in Self::claims_of(user) {
+            tx.push(self.claim_delete(claim, user)?, Role::OldClaim);
+        }
+        let code = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::activation_code(&user.tenant_id, &user.id))))
+            .build()
+            .map_err(build_err)?;
+        tx.push(
+            TransactWriteItem::builder().delete(code).build(),
+            Role::OldClaim,
+        );
+        self.run(tx, StoreError::VersionMismatch).await
+    }
+}
+
+impl ListUsers for DynamoStore {
+    async fn list_users(&self, tenant: &TenantId, query: &UserQuery) -> StoreResult<Page<User>> {
+        let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+        match query.text.as_deref().and_then(search_term) {
+            Some(prefix) => self.search(tenant, query, &prefix, cursor).await,
+            None => self.list(tenant, query, cursor).await,
+        }
+    }
+}
+
+/// One shard's contribution to a page.
+struct ShardPage {
+    items: Vec<User>,
+    exhausted: bool,
+}
+
+/// One search index entry: the user and the matched term.
+#[derive(Debug, Clone)]
+struct Hit {
+    term: String,
+    rank: u8,
+    user: UserId,
+}
+
+impl Hit {
+    fn order(&self) -> (&str, u8, UserId) {
+        (&self.term, self.rank, self.user)
+    }
+}
+
+struct StreamPage {
+    hits: Vec<Hit>,
+    exhausted: bool,
+}
+
+impl DynamoStore {
+    /// Lists by id across the shards of `by_tenant` (or `by_department` when filtered by it).
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        query: &UserQuery,
+        cursor: Option<Cursor>,
+    ) -> StoreResult<Page<User>> {
+        let after = match cursor {
+            None => None,
+            Some(Cursor::List { after }) => Some(after),
+            Some(Cursor::Search { .. }) => return Err(StoreError::BadCursor),
+        };
+        let limit = query.page_size();
+        let shards = (0..USER_SHARDS).map(|shard| {
+            let (index, partition) = match &query.department_id {
+                Some(dept) => (
+                    keys::BY_DEPARTMENT,
+                    keys::department_list_partition(tenant, dept, shard),
+                ),
+                None => (keys::BY_TENANT, keys::user_list_partition(tenant, shard)),
+            };
+            self.list_shard(index, partition, after, query, limit)
+        });
+        let pages = try_join_all(shards).await?;
+        let more_in_shards = pages.iter().any(|p| !p.exhausted);
+        let mut items: Vec<User> = pages.into_iter().flat_map(|p| p.items).collect();
+        items.sort_by_key(|u| u.id);
+        let more = more_in_shards || items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = match items.last() {
+            Some(last) if more => Some(Cursor::List { after: last.id }.encode()),
+            _ => None,
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Reads one shard from `after` until it yields `limit` matching users or ends.
+    async fn list_shard(
+        &self,
+        index: Index,
+        partition: String,
+        after: Option<UserId>,
+        query: &UserQuery,
+        limit: usize,
+    ) -> StoreResult<ShardPage> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index.name)
+                .expression_attribute_names("#pk", index.pk)
+                .expression_attribute_values(":pk", s(partition.clone()))
+                .set_exclusive_start_key(start.take())
+                .limit(limit.clamp(10, 1000) as i32);
+            request = match after {
+                Some(after) => request
+                    .key_condition_expression("#pk = :pk AND #sk > :after")
+                    .expression_attribute_names("#sk", index.sk)
+                    .expression_attribute_values(":after", s(after.to_string())),
+                None => request.key_condition_expression("#pk = :pk"),
+            };
+            let out = request.send().await.map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                let user: User = from_item(item, ENTITY)?;
+                if query.matches(&user) {
+                    items.push(user);
+                }
+            }
+            match out.last_evaluated_key {
+                Some(last) if items.len() < limit => start = Some(last),
+                Some(_) => {
+                    return Ok(ShardPage {
+                        items,
+                        exhausted: false,
+                    });
+                }
+                None => {
+                    return Ok(ShardPage {
+                        items,
+                        exhausted: true,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Prefix search over the four search indexes, merged by (term, field, id).
+    ///
+    /// A user whose first name and last name both match appears in two indexes; it is kept
+    /// only at its first position in that order (its *canonical* hit), which each index entry
+    /// can decide alone because entries carry all four terms. So pages never repeat a user
+    /// and the cursor is a single position.
+    async fn search(
+        &self,
+        tenant: &TenantId,
+        query: &UserQuery,
+        prefix: &str,
+        cursor: Option<Cursor>,
+    ) -> StoreResult<Page<User>> {
+        let after = match cursor {
+            None => None,
+            Some(Cursor::Search { term, rank, after }) if term.starts_with(prefix) => Some(Hit {
+                term,
+                rank,
+                user: after,
+            }),
+            Some(_) => return Err(StoreError::BadCursor),
+        };
+        let limit = query.page_size();
+        let streams = SearchField::ALL
+            .iter()
+            .map(|field| self.search_stream(tenant, *field, prefix, after.as_ref(), limit));
+        let pages = try_join_all(streams).await?;
+        let more_in_streams = pages.iter().any(|p| !p.exhausted);
+        let mut hits: Vec<Hit> = pages.into_iter().flat_map(|p| p.hits).collect();
+        hits.sort_by(|a, b| a.order().cmp(&b.order()));
+        let more = more_in_streams || hits.len() > limit;
+        hits.truncate(limit);
+        let next_cursor = match hits.last() {
+            Some(last) if more => Some(
+                Cursor::Search {
+                    term: last.term.clone(),
+                    rank: last.rank,
+                    after: last.user,
+                }
+                .encode(),
+            ),
+            _ => None,
+        };
+        let ids: Vec<UserId> = hits.iter().map(|h| h.user).collect();
+        let mut users = self.get_users(tenant, &ids).await?;
+        let items = ids
+            .iter()
+            .filter_map(|id| users.remove(id))
+            .filter(|u| query.matches(u))
+            .collect();
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn search_stream(
+        &self,
+        tenant: &TenantId,
+        field: SearchField,
+        prefix: &str,
+        after: Option<&Hit>,
+        limit: usize,
+    ) -> StoreResult<StreamPage> {
+        let Some(partition) = keys::search_partition(tenant, field, prefix) else {
+            return Ok(StreamPage {
+                hits: vec![],
+                exhausted: true,
+            });
+        };
+        let index = field.index();
+        let rank = field.rank();
+        // Where this stream resumes: after the cursor in (term, rank, id) order.
+        let (from, skip_exact) = match after {
+            None => (prefix.to_owned(), None),
+            Some(c) => match rank.cmp(&c.rank) {
+                Ordering::Less => (format!("{}{AFTER_TERM}", c.term), None),
+                Ordering::Equal => {
+                    let exact = keys::search_sort_key(&c.term, &c.user);
+                    (exact.clone(), Some(exact))
+                }
+                Ordering::Greater => (format!("{}{}", c.term, keys::TERM_SEPARATOR), None),
+            },
+        };
+        let to = format!("{prefix}{AFTER_PREFIX}");
+        let mut hits = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index.name)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", index.pk)
+                .expression_attribute_names("#sk", index.sk)
+                .expression_attribute_values(":pk", s(partition.clone()))
+                .expression_attribute_values(":from", s(from.clone()))
+                .expression_attribute_values(":to", s(to.clone()))
+                .set_exclusive_start_key(start.take())
+                .limit(limit.clamp(10, 1000) as i32)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in out.items.unwrap_or_default() {
+                let Some(sk) = string_attr(&item, index.sk) else {
+                    continue;
+                };
+                if skip_exact.as_deref() == Some(sk) {
+                    continue;
+                }
+                let Some((term, id)) = keys::parse_search_sort_key(sk) else {
+                    continue;
+                };
+                let Ok(user) = UserId::parse(id) else {
+                    continue;
+                };
+                if is_canonical(&item, field, term, prefix) {
+                    hits.push(Hit {
+                        term: term.to_owned(),
+                        rank,
+                        user,
+                    });
+                }
+            }
+            match out.last_evaluated_key {
+                Some(last) if hits.len() < limit => start = Some(last),
+                Some(_) => {
+                    return Ok(StreamPage {
+                        hits,
+                        exhausted: false,
+                    });
+                }
+                None => {
+                    return Ok(StreamPage {
+                        hits,
+                        exhausted: true,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Users by id, in one BatchGetItem per 100 ids (retrying unprocessed keys).
+    async fn get_users(
+        &self,
+        tenant: &TenantId,
+        ids: &[UserId],
+    ) -> StoreResult<HashMap<UserId, User>> {
+        let mut found = HashMap::new();
+        for chunk in ids.chunks(100) {
+            let keys: Vec<Item> = chunk.iter().map(|id| key(keys::user(tenant, id))).collect();
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(build_err)?,
+            );
+            let mut attempt = 0u32;
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(classify)?;
+                for item in out
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&self.table)
+                    .unwrap_or_default()
+                {
+                    let user: User = from_item(item, ENTITY)?;
+                    found.insert(user.id, user);
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+                if pending.is_some() {
+                    attempt += 1;
+                    if attempt > 8 {
+                        return Err(StoreError::Throttled);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(25 << attempt.min(6)))
+                        .await;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Whether this index entry is the first place its user matches `prefix`.
+fn is_canonical(item: &Item, field: SearchField, term: &str, prefix: &str) -> bool {
+    let mine = (term, field.rank());
+    let others: BTreeMap<u8, &str> = SearchField::ALL
+        .iter()
+        .filter(|f| **f != field)
+        .filter_map(|f| {
+            let sk = string_attr(item, f.index().sk)?;
+            let (t, _) = keys::parse_search_sort_key(sk)?;
+            Some((f.rank(), t))
+        })
+        .collect();
+    others
+        .iter()
+        .filter(|(_, t)| t.starts_with(prefix))
+        .all(|(rank, t)| mine < (*t, *rank))
+}

@@ -1,0 +1,1050 @@
+//! Storage against the emulator: uniqueness, optimistic locking, tenant isolation, paging and
+//! search, through the same adapter the functions use.
+
+use std::collections::{BTreeSet, HashSet};
+
+use aws_sdk_dynamodb::types::{KeyType, ProjectionType};
+use futures::future::join_all;
+use roster_aws::keys;
+use roster_domain::activation::ActivationCode;
+use roster_domain::enums::{Role, UserKind, UserStatus};
+use roster_domain::ids::{Actor, DepartmentId, ImportJobId, UserId};
+use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use roster_domain::password::{Password, PasswordHash};
+use roster_domain::store::{
+    ActivationCodeStore, CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser,
+    ImportJobStore, ListUsers, StoreError, TenantSettingsStore, UniqueField, UpdateUser, UserQuery,
+};
+use roster_domain::tenant::{Country, TenantSettings};
+use roster_domain::user::Device;
+use roster_domain::user::{Disabled, Stamp, User};
+use roster_domain::validation::UserDraft;
+use roster_tests::*;
+use time::{Duration, OffsetDateTime};
+
+fn assert_conflict(result: Result<(), StoreError>, field: UniqueField) {
+    match result {
+        Err(StoreError::Conflict { field: f }) => assert_eq!(f, field),
+        other => panic!("expected a {} conflict, got {other:?}", field.as_str()),
+    }
+}
+
+/// Every page of a listing, following cursors; panics on a runaway loop.
+async fn all_pages(
+    store: &roster_aws::DynamoStore,
+    tenant: &roster_domain::ids::TenantId,
+    query: UserQuery,
+) -> Vec<Vec<User>> {
+    let mut pages = Vec::new();
+    let mut query = query;
+    loop {
+        let page = store.list_users(tenant, &query).await.unwrap();
+        pages.push(page.items);
+        match page.next_cursor {
+            Some(c) => query.cursor = Some(c),
+            None => return pages,
+        }
+        assert!(pages.len() < 500, "pagination does not end");
+    }
+}
+
+#[tokio::test]
+async fn every_field_round_trips() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let mut user = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            login: Some("Bus.57".into()),
+            first_name: Some("Zoë".into()),
+            last_name: Some("Łukasiewicz-王".into()),
+            email: Some("Zoe@Example.com".into()),
+            mobile_phone: Some("(201) 555-0123".into()),
+            business_phone: Some("+44 20 7946 0958".into()),
+            kind: Some("call_queue".into()),
+            roles: Some(vec!["team_manager".into(), "agent_tester".into()]),
+            scope: Some("call_center_agent".into()),
+            priority: Some(5),
+            client_type: Some("rtp_gateway".into()),
+            activation_method: Some("manual".into()),
+            imei: Some("490154203237518".into()),
+            send_text: Some(true),
+            maximal_contacts: Some(false),
+            in_address_book: Some(false),
+            nickname: Some("Zo".into()),
+            language: Some("pt-BR".into()),
+            show_photo: Some(true),
+            photo: Some("photos/zoe.png".into()),
+            max_live_chats: Some(4),
+            max_nrt_chats: Some(9),
+            login_using: Some("both".into()),
+            business_unit: Some("EMEA".into()),
+            location: Some("Kraków".into()),
+            job_description: Some("Dispatcher".into()),
+            company: Some("Acme".into()),
+            customer_code: Some("C-42".into()),
+            udid: Some("udid-1".into()),
+            allowed_ips: Some(vec!["10.0.0.0/8".into(), "2001:db8::/32".into()]),
+            groups: Some(vec!["night-shift".into()]),
+            devices: Some(vec![Device {
+                extension: "1001".into(),
+                label: Some("desk".into()),
+            }]),
+            ..UserDraft::default()
+        },
+    );
+    user.password_hash = Some(PasswordHash::hash(&Password::new("Correct9horse".into())).unwrap());
+    user.password_reset_required = true;
+    user.status = UserStatus::Disabled;
+    user.disabled = Some(Disabled {
+        reason: Some("on leave".into()),
+        stamp: Stamp::now(&Actor::new("boss")),
+    });
+    user.trusted = true;
+    store.create_user(&user).await.unwrap();
+
+    let back = store.get_user(&tenant, &user.id).await.unwrap().unwrap();
+    assert_eq!(back, user);
+    assert_eq!(
+        back.profile.mobile_phone.as_ref().unwrap().as_str(),
+        "+12015550123"
+    );
+    let by_login = store
+        .find_by_login(&tenant, "BUS.57")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_login.id, user.id);
+    let by_email = store
+        .find_by_email(&tenant, "zoe@example.COM")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_email.id, user.id);
+}
+
+#[tokio::test]
+async fn logins_and_emails_are_unique_regardless_of_case() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let first = person(
+        &tenant,
+        &dept,
+        "John.Smith",
+        "John",
+        "Smith",
+        Some("john@example.com"),
+    );
+    store.create_user(&first).await.unwrap();
+
+    let same_login = person(
+        &tenant,
+        &dept,
+        "JOHN.smith",
+        "Other",
+        "Person",
+        Some("other@example.com"),
+    );
+    assert_conflict(store.create_user(&same_login).await, UniqueField::Login);
+    let same_email = person(
+        &tenant,
+        &dept,
+        "other",
+        "Other",
+        "Person",
+        Some("John@EXAMPLE.com"),
+    );
+    assert_conflict(store.create_user(&same_email).await, UniqueField::Email);
+
+    // The failed creates left nothing behind: neither user, nor their other claim.
+    assert!(
+        store
+            .get_user(&tenant, &same_login.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find_by_email(&tenant, "other@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find_by_login(&tenant, "other")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_creates_of_one_login_yield_exactly_one_user() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let users: Vec<User> = (0..50)
+        .map(|i| {
+            person(
+                &tenant,
+                &dept,
+                "Race.Login",
+                "Racer",
+                "Number",
+                Some(&format!("racer{i}@example.com")),
+            )
+        })
+        .collect();
+    let results = join_all(users.iter().map(|u| store.create_user(u))).await;
+
+    let winners: Vec<&User> = users
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(u, _)| u)
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one create succeeds");
+    let conflicts = results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r,
+                Err(StoreError::Conflict {
+                    field: UniqueField::Login
+                })
+            )
+        })
+        .count();
+    assert_eq!(conflicts, 49, "every other create is a login conflict");
+
+    let holder = store
+        .find_by_login(&tenant, "race.login")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(holder.id, winners[0].id);
+    // No orphaned claims: only the winner's e-mail is taken.
+    for u in &users {
+        let email = u.profile.email.as_ref().unwrap().as_str();
+        let found = store.find_by_email(&tenant, email).await.unwrap();
+        assert_eq!(
+            found.map(|f| f.id),
+            (u.id == holder.id).then_some(u.id),
+            "{email}"
+        );
+    }
+    let listed = all_pages(&store, &tenant, UserQuery::default())
+        .await
+        .concat();
+    assert_eq!(listed.len(), 1);
+}
+
+#[tokio::test]
+async fn renaming_a_login_frees_the_old_one() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let user = person(
+        &tenant,
+        &dept,
+        "old.name",
+        "Ann",
+        "Lee",
+        Some("ann@example.com"),
+    );
+    store.create_user(&user).await.unwrap();
+
+    let mut renamed = user.clone().touched(&admin());
+    renamed.profile = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            login: Some("New.Name".into()),
+            email: Some("ann.lee@example.com".into()),
+            ..UserDraft::from(&user.profile)
+        },
+    )
+    .profile;
+    store.update_user(&user, &renamed).await.unwrap();
+
+    assert_eq!(
+        store
+            .find_by_login(&tenant, "new.name")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        user.id
+    );
+    assert!(
+        store
+            .find_by_login(&tenant, "old.name")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find_by_email(&tenant, "ann@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let newcomer = person(
+        &tenant,
+        &dept,
+        "Old.Name",
+        "Bob",
+        "Ray",
+        Some("ann@example.com"),
+    );
+    store.create_user(&newcomer).await.unwrap();
+    assert_eq!(
+        store
+            .find_by_login(&tenant, "old.name")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        newcomer.id
+    );
+
+    // Taking a login someone holds is refused and changes nothing.
+    let mut thief = renamed.clone().touched(&admin());
+    thief.profile.login = newcomer.profile.login.clone();
+    assert_conflict(
+        store.update_user(&renamed, &thief).await,
+        UniqueField::Login,
+    );
+    assert_eq!(
+        store.get_user(&tenant, &user.id).await.unwrap().unwrap(),
+        renamed
+    );
+}
+
+#[tokio::test]
+async fn stale_versions_are_rejected_and_change_nothing() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let v1 = person(
+        &tenant,
+        &dept,
+        "locker",
+        "Lock",
+        "Smith",
+        Some("lock@example.com"),
+    );
+    store.create_user(&v1).await.unwrap();
+
+    let mut by_alice = v1.clone().touched(&Actor::new("alice"));
+    by_alice.profile.first_name = "Alice-edit".into();
+    store.update_user(&v1, &by_alice).await.unwrap();
+
+    let mut by_bob = v1.clone().touched(&Actor::new("bob"));
+    by_bob.profile.first_name = "Bob-edit".into();
+    by_bob.profile.login = roster_tests::person(&tenant, &dept, "bobs.login", "x", "y", None)
+        .profile
+        .login;
+    assert!(matches!(
+        store.update_user(&v1, &by_bob).await,
+        Err(StoreError::VersionMismatch)
+    ));
+
+    let stored = store.get_user(&tenant, &v1.id).await.unwrap().unwrap();
+    assert_eq!(stored, by_alice);
+    assert_eq!(stored.version, 2);
+    assert!(
+        store
+            .find_by_login(&tenant, "bobs.login")
+            .await
+            .unwrap()
+            .is_none(),
+        "no claim leaked"
+    );
+    assert!(matches!(
+        store.delete_user(&v1).await,
+        Err(StoreError::VersionMismatch)
+    ));
+    assert!(store.get_user(&tenant, &v1.id).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn deleting_a_user_frees_login_and_email() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let user = person(
+        &tenant,
+        &dept,
+        "gone.soon",
+        "Gone",
+        "Soon",
+        Some("gone@example.com"),
+    );
+    store.create_user(&user).await.unwrap();
+    store.delete_user(&user).await.unwrap();
+    assert!(store.get_user(&tenant, &user.id).await.unwrap().is_none());
+    assert!(
+        store
+            .find_by_login(&tenant, "gone.soon")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = person(
+        &tenant,
+        &dept,
+        "Gone.Soon",
+        "Back",
+        "Again",
+        Some("GONE@example.com"),
+    );
+    store.create_user(&again).await.unwrap();
+}
+
+#[tokio::test]
+async fn users_need_an_existing_department() {
+    let store = store().await;
+    let (tenant, _) = tenant_with_department(&store).await;
+    let ghost = DepartmentId::parse("ghost").unwrap();
+    let user = person(&tenant, &ghost, "lost.soul", "Lost", "Soul", None);
+    assert!(matches!(
+        store.create_user(&user).await,
+        Err(StoreError::MissingDepartment)
+    ));
+    assert!(
+        store
+            .find_by_login(&tenant, "lost.soul")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn another_tenant_sees_and_touches_nothing() {
+    let store = store().await;
+    let (tenant_a, dept) = tenant_with_department(&store).await;
+    let (tenant_b, _) = tenant_with_department(&store).await;
+    let user = person(
+        &tenant_a,
+        &dept,
+        "only.a",
+        "Alpha",
+        "Tenant",
+        Some("alpha@example.com"),
+    );
+    store.create_user(&user).await.unwrap();
+
+    assert!(store.get_user(&tenant_b, &user.id).await.unwrap().is_none());
+    assert!(
+        store
+            .find_by_login(&tenant_b, "only.a")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .find_by_email(&tenant_b, "alpha@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let listed = store
+        .list_users(&tenant_b, &UserQuery::default())
+        .await
+        .unwrap();
+    assert!(listed.items.is_empty());
+    for q in ["alpha", "tenant", "only", "alpha@"] {
+        let query = UserQuery {
+            text: Some(q.into()),
+            ..UserQuery::default()
+        };
+        assert!(
+            store
+                .list_users(&tenant_b, &query)
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{q}"
+        );
+    }
+    let dept_query = UserQuery {
+        department_id: Some(dept.clone()),
+        ..UserQuery::default()
+    };
+    assert!(
+        store
+            .list_users(&tenant_b, &dept_query)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    // A forged record claiming tenant B with A's user id addresses B's keys only.
+    let mut forged = user.clone();
+    forged.tenant_id = tenant_b.clone();
+    let mut forged_next = forged.clone().touched(&admin());
+    forged_next.profile.first_name = "Hijacked".into();
+    assert!(store.update_user(&forged, &forged_next).await.is_err());
+    assert!(store.delete_user(&forged).await.is_err());
+    assert!(
+        store.get_user(&tenant_b, &user.id).await.unwrap().is_none(),
+        "nothing created in B"
+    );
+    assert_eq!(
+        store.get_user(&tenant_a, &user.id).await.unwrap().unwrap(),
+        user,
+        "A unchanged"
+    );
+}
+
+#[tokio::test]
+async fn pages_of_seven_return_120_users_exactly_once_in_creation_order() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let mut created = Vec::new();
+    for i in 0..120 {
+        let u = person(
+            &tenant,
+            &dept,
+            &format!("pager{i:03}"),
+            "Page",
+            "Turner",
+            None,
+        );
+        store.create_user(&u).await.unwrap();
+        created.push(u.id);
+    }
+    let pages = all_pages(
+        &store,
+        &tenant,
+        UserQuery {
+            limit: 7,
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(pages.len(), 18, "120 / 7 rounded up");
+    assert!(pages[..17].iter().all(|p| p.len() == 7));
+    let ids: Vec<UserId> = pages.concat().iter().map(|u| u.id).collect();
+    assert_eq!(ids.len(), 120);
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        120,
+        "no user twice"
+    );
+    let mut sorted = created.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "ordered by id, i.e. by creation");
+
+    let by_dept = all_pages(
+        &store,
+        &tenant,
+        UserQuery {
+            limit: 50,
+            department_id: Some(dept.clone()),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(by_dept.concat().len(), 120);
+}
+
+#[tokio::test]
+async fn list_filters_select_by_department_role_status_and_kind() {
+    let store = store().await;
+    let (tenant, sales) = tenant_with_department(&store).await;
+    let support = DepartmentId::parse("support").unwrap();
+    create_department(&store, &tenant, &support).await;
+
+    let agent = person(&tenant, &sales, "agent.one", "Agent", "One", None);
+    let manager = user_from(
+        &tenant,
+        &support,
+        UserDraft {
+            login: Some("boss.one".into()),
+            first_name: Some("Boss".into()),
+            last_name: Some("One".into()),
+            email: Some("boss@example.com".into()),
+            roles: Some(vec!["team_manager".into()]),
+            ..UserDraft::default()
+        },
+    );
+    let queue = user_from(
+        &tenant,
+        &support,
+        UserDraft {
+            login: Some("queue.one".into()),
+            first_name: Some("Queue".into()),
+            last_name: Some("One".into()),
+            email: Some("queue@example.com".into()),
+            kind: Some("call_queue".into()),
+            client_type: Some("rtp_gateway".into()),
+            ..UserDraft::default()
+        },
+    );
+    let mut disabled = person(
+        &tenant,
+        &sales,
+        "off.one",
+        "Off",
+        "One",
+        Some("off@example.com"),
+    );
+    disabled.status = UserStatus::Disabled;
+    for u in [&agent, &manager, &queue, &disabled] {
+        store.create_user(u).await.unwrap();
+    }
+    let logins = |users: Vec<User>| -> BTreeSet<String> {
+        users
+            .into_iter()
+            .map(|u| u.profile.login.to_string())
+            .collect()
+    };
+    let run = |query: UserQuery| {
+        let store = store.clone();
+        let tenant = tenant.clone();
+        async move { all_pages(&store, &tenant, query).await.concat() }
+    };
+    let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+
+    assert_eq!(
+        logins(
+            run(UserQuery {
+                department_id: Some(support.clone()),
+                ..Default::default()
+            })
+            .await
+        ),
+        set(&["boss.one", "queue.one"])
+    );
+    assert_eq!(
+        logins(
+            run(UserQuery {
+                role: Some(Role::TeamManager),
+                ..Default::default()
+            })
+            .await
+        ),
+        set(&["boss.one"])
+    );
+    assert_eq!(
+        logins(
+            run(UserQuery {
+                status: Some(UserStatus::Disabled),
+                ..Default::default()
+            })
+            .await
+        ),
+        set(&["off.one"])
+    );
+    assert_eq!(
+        logins(
+            run(UserQuery {
+                kind: Some(UserKind::CallQueue),
+                ..Default::default()
+            })
+            .await
+        ),
+        set(&["queue.one"])
+    );
+    assert_eq!(
+        logins(
+            run(UserQuery {
+                hide_system: true,
+                ..Default::default()
+            })
+            .await
+        ),
+        set(&["agent.one", "boss.one", "off.one"])
+    );
+    assert_eq!(
+        logins(
+            run(UserQuery {
+                department_id: Some(sales.clone()),
+                status: Some(UserStatus::Active),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+        ),
+        set(&["agent.one"])
+    );
+}
+
+#[tokio::test]
+async fn search_finds_prefixes_of_each_field_in_any_case() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let zoe = person(
+        &tenant,
+        &dept,
+        "zb.login",
+        "Zoë",
+        "Brontë",
+        Some("Writer@Moors.example"),
+    );
+    let emile = person(
+        &tenant,
+        &dept,
+        "E.Zola",
+        "Émile",
+        "Zola",
+        Some("emile@paris.example"),
+    );
+    let other = person(
+        &tenant,
+        &dept,
+        "someone",
+        "Quentin",
+        "Quist",
+        Some("q@q.example"),
+    );
+    for u in [&zoe, &emile, &other] {
+        store.create_user(u).await.unwrap();
+    }
+    let search = |text: &str| {
+        let store = store.clone();
+        let tenant = tenant.clone();
+        let text = text.to_owned();
+        async move {
+            let query = UserQuery {
+                text: Some(text),
+                ..UserQuery::default()
+            };
+            all_pages(&store, &tenant, query)
+                .await
+                .concat()
+                .into_iter()
+                .map(|u| u.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    // First name, last name, e-mail and login, each by a prefix in another case.
+    assert_eq!(search("ZOË").await, vec![zoe.id]);
+    assert_eq!(search("bron").await, vec![zoe.id]);
+    assert_eq!(search("WRITER@m").await, vec![zoe.id]);
+    assert_eq!(search("ZB.").await, vec![zoe.id]);
+    assert_eq!(search("émi").await, vec![emile.id]);
+    assert_eq!(
+        search("E\u{301}MILE").await,
+        vec![emile.id],
+        "decomposed accent"
+    );
+    assert_eq!(search("e.z").await, vec![emile.id]);
+    // "z" matches Zoë (first name, login) and Émile (last name): each once.
+    let z = search("z").await;
+    assert_eq!(z.len(), 2, "{z:?}");
+    assert_eq!(
+        z.iter().collect::<HashSet<_>>(),
+        HashSet::from([&zoe.id, &emile.id])
+    );
+    assert!(search("nobody").await.is_empty());
+}
+
+#[tokio::test]
+async fn search_pages_never_repeat_a_user() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let mut ids = HashSet::new();
+    for i in 0..23 {
+        // Every user matches "ma" by first name, most also by last name, e-mail and login.
+        let last = if i % 3 == 0 { "Other" } else { "Mason" };
+        let u = person(
+            &tenant,
+            &dept,
+            &format!("ma{i:02}"),
+            &format!("Ma{i:02}"),
+            last,
+            Some(&format!("ma{i}@example.com")),
+        );
+        store.create_user(&u).await.unwrap();
+        ids.insert(u.id);
+    }
+    let pages = all_pages(
+        &store,
+        &tenant,
+        UserQuery {
+            text: Some("MA".into()),
+            limit: 4,
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    let found: Vec<UserId> = pages.concat().iter().map(|u| u.id).collect();
+    assert_eq!(found.len(), 23, "each user exactly once across pages");
+    assert_eq!(
+        found.iter().collect::<HashSet<_>>(),
+        ids.iter().collect::<HashSet<_>>()
+    );
+}
+
+#[tokio::test]
+async fn forged_cursors_are_refused() {
+    let store = store().await;
+    let tenant = fresh_tenant();
+    for cursor in ["garbage", "eyJrIjoibCJ9", ""] {
+        let query = UserQuery {
+            cursor: Some(cursor.into()),
+            ..UserQuery::default()
+        };
+        assert!(
+            matches!(
+                store.list_users(&tenant, &query).await,
+                Err(StoreError::BadCursor)
+            ),
+            "{cursor}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn settings_default_until_saved() {
+    let store = store().await;
+    let tenant = fresh_tenant();
+    assert_eq!(
+        store.get_settings(&tenant).await.unwrap(),
+        TenantSettings::default()
+    );
+    let custom = TenantSettings {
+        default_country: Country::parse("FR").unwrap(),
+        last_name_min_length: 3,
+        require_email: true,
+        sms_sender_id: Some("ACME".into()),
+        ..TenantSettings::default()
+    };
+    store.put_settings(&tenant, &custom).await.unwrap();
+    assert_eq!(store.get_settings(&tenant).await.unwrap(), custom);
+    assert_eq!(
+        store.get_settings(&fresh_tenant()).await.unwrap(),
+        TenantSettings::default()
+    );
+}
+
+#[tokio::test]
+async fn departments_lifecycle() {
+    let store = store().await;
+    let (tenant, sales) = tenant_with_department(&store).await;
+    let support = DepartmentId::parse("support").unwrap();
+    create_department(&store, &tenant, &support).await;
+    let mut dup = store
+        .get_department(&tenant, &sales)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        store.create_department(&dup).await,
+        Err(StoreError::AlreadyExists)
+    ));
+
+    dup.name = "Sales EMEA".into();
+    store.rename_department(&dup).await.unwrap();
+    let ids: Vec<String> = store
+        .list_departments(&tenant)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.id.to_string())
+        .collect();
+    assert_eq!(ids, vec!["sales", "support"]);
+    assert_eq!(
+        store
+            .get_department(&tenant, &sales)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Sales EMEA"
+    );
+    assert!(
+        store
+            .list_departments(&fresh_tenant())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let member = person(&tenant, &sales, "member", "Mem", "Ber", None);
+    store.create_user(&member).await.unwrap();
+    assert!(store.department_has_users(&tenant, &sales).await.unwrap());
+    assert!(!store.department_has_users(&tenant, &support).await.unwrap());
+    store.delete_department(&tenant, &support).await.unwrap();
+    assert!(matches!(
+        store.delete_department(&tenant, &support).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn import_jobs_are_listed_by_upload_date_range() {
+    let store = store().await;
+    let tenant = fresh_tenant();
+    let base = OffsetDateTime::parse(
+        "2026-11-01T00:00:00Z",
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let mut jobs = Vec::new();
+    for day in [0, 3, 10, 20] {
+        let job = ImportJob {
+            id: ImportJobId::generate(),
+            tenant_id: tenant.clone(),
+            file_name: format!("day{day}.csv"),
+            mode: ImportMode::Partial,
+            status: ImportStatus::Queued,
+            uploaded_at: base + Duration::days(day),
+            uploaded_by: admin(),
+            progress: 0,
+            counts: ImportCounts::default(),
+            warnings: vec![],
+            error: None,
+        };
+        store.create_job(&job).await.unwrap();
+        jobs.push(job);
+    }
+    let in_range = store
+        .list_jobs(&tenant, base + Duration::days(1), base + Duration::days(11))
+        .await
+        .unwrap();
+    let names: Vec<&str> = in_range.iter().map(|j| j.file_name.as_str()).collect();
+    assert_eq!(names, vec!["day3.csv", "day10.csv"]);
+    let exact_end = store
+        .list_jobs(&tenant, base, base + Duration::days(3))
+        .await
+        .unwrap();
+    assert_eq!(exact_end.len(), 1, "the end of the range is exclusive");
+
+    let mut job = jobs[0].clone();
+    job.status = ImportStatus::Completed;
+    job.counts.created = 7;
+    store.save_job(&job).await.unwrap();
+    assert_eq!(store.get_job(&tenant, &job.id).await.unwrap().unwrap(), job);
+    assert!(
+        store
+            .get_job(&fresh_tenant(), &job.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.create_job(&job).await,
+        Err(StoreError::AlreadyExists)
+    ));
+}
+
+#[tokio::test]
+async fn activation_codes_carry_a_ttl_and_expire() {
+    let store = store().await;
+    let tenant = fresh_tenant();
+    let user = UserId::generate();
+    let code = ActivationCode {
+        tenant_id: tenant.clone(),
+        user_id: user,
+        code_hash: "ab".repeat(32),
+        expires_at: OffsetDateTime::now_utc() + Duration::hours(24),
+        failed_attempts: 0,
+    };
+    store.put_code(&code).await.unwrap();
+    let mut back = store.get_code(&tenant, &user).await.unwrap().unwrap();
+    assert_eq!(back.code_hash, code.code_hash);
+    assert!(
+        store
+            .get_code(&fresh_tenant(), &user)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let (pk, sk) = keys::activation_code(&tenant, &user);
+    let raw = dynamodb()
+        .await
+        .get_item()
+        .table_name(table_name())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let ttl: i64 = raw[keys::TTL_ATTRIBUTE].as_n().unwrap().parse().unwrap();
+    assert_eq!(
+        ttl,
+        code.expires_at.unix_timestamp(),
+        "TTL attribute in epoch seconds"
+    );
+
+    back.expires_at = OffsetDateTime::now_utc() - Duration::seconds(1);
+    store.put_code(&back).await.unwrap();
+    assert!(
+        store.get_code(&tenant, &user).await.unwrap().is_none(),
+        "expired codes are gone even before TTL deletes them"
+    );
+    store.delete_code(&tenant, &user).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_table_created_from_the_template_has_the_indexes_the_code_uses() {
+    let table = dynamodb()
+        .await
+        .describe_table()
+        .table_name(table_name())
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let key_names = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| {
+        let hash = schema
+            .iter()
+            .find(|k| k.key_type == KeyType::Hash)
+            .unwrap()
+            .attribute_name
+            .clone();
+        let range = schema
+            .iter()
+            .find(|k| k.key_type == KeyType::Range)
+            .unwrap()
+            .attribute_name
+            .clone();
+        (hash, range)
+    };
+    assert_eq!(
+        key_names(table.key_schema()),
+        (keys::PK.to_owned(), keys::SK.to_owned())
+    );
+    let indexes = table.global_secondary_indexes();
+    let expected = keys::all_indexes();
+    assert_eq!(indexes.len(), expected.len());
+    for index in expected {
+        let found = indexes
+            .iter()
+            .find(|i| i.index_name() == Some(index.name))
+            .unwrap_or_else(|| panic!("{} missing", index.name));
+        assert_eq!(
+            key_names(found.key_schema()),
+            (index.pk.to_owned(), index.sk.to_owned()),
+            "{}",
+            index.name
+        );
+        if index.name.starts_with("search_") {
+            let projection = found.projection().unwrap();
+            assert_eq!(projection.projection_type(), Some(&ProjectionType::Include));
+            let carried: BTreeSet<&str> = projection
+                .non_key_attributes()
+                .iter()
+                .map(String::as_str)
+                .collect();
+            let terms: BTreeSet<&str> = keys::SearchField::ALL
+                .iter()
+                .map(|f| f.index().sk)
+                .collect();
+            assert_eq!(carried, terms, "search entries carry all four terms");
+        }
+    }
+}
