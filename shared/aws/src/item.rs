@@ -57,6 +57,22 @@ pub fn string_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
+/// A conditional write's result: its condition failing becomes `on_condition_failure`.
+fn conditional_outcome<T, E, R>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    on_condition_failure: StoreError,
+) -> Result<(), StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if crate::error::is_condition_failure(&e) => Err(on_condition_failure),
+        Err(e) => Err(crate::classify(e)),
+    }
+}
+
 impl crate::DynamoStore {
     /// Reads one item (strongly consistent) and decodes it.
     pub(crate) async fn get_record<T: DeserializeOwned>(
@@ -64,6 +80,17 @@ impl crate::DynamoStore {
         primary: (String, String),
         entity: &str,
     ) -> Result<Option<T>, StoreError> {
+        self.get_raw(primary)
+            .await?
+            .map(|item| from_item(item, entity))
+            .transpose()
+    }
+
+    /// Reads one item (strongly consistent) as stored.
+    pub(crate) async fn get_raw(
+        &self,
+        primary: (String, String),
+    ) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -73,7 +100,7 @@ impl crate::DynamoStore {
             .send()
             .await
             .map_err(crate::classify)?;
-        out.item.map(|item| from_item(item, entity)).transpose()
+        Ok(out.item)
     }
 
     /// Writes one item; when `condition` fails, returns `on_condition_failure`.
@@ -91,11 +118,7 @@ impl crate::DynamoStore {
             .set_condition_expression(condition.map(str::to_owned))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if crate::error::is_condition_failure(&e) => Err(on_condition_failure),
-            Err(e) => Err(crate::classify(e)),
-        }
+        conditional_outcome(result, on_condition_failure)
     }
 
     /// Deletes one item; when `condition` fails, returns `on_condition_failure`.
@@ -113,11 +136,7 @@ impl crate::DynamoStore {
             .set_condition_expression(condition.map(str::to_owned))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if crate::error::is_condition_failure(&e) => Err(on_condition_failure),
-            Err(e) => Err(crate::classify(e)),
-        }
+        conditional_outcome(result, on_condition_failure)
     }
 
     /// Every item of a partition (of the table or an index), following pagination.

@@ -11,6 +11,7 @@ mod import_jobs;
 mod item;
 pub mod keys;
 mod settings;
+pub mod telemetry;
 mod users;
 
 pub use error::classify;

@@ -166,16 +166,7 @@ impl DynamoStore {
         tenant: &TenantId,
         claim: (String, String),
     ) -> StoreResult<Option<User>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(claim)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        let Some(claim_item) = out.item else {
+        let Some(claim_item) = self.get_raw(claim).await? else {
             return Ok(None);
         };
         let user_id = string_attr(&claim_item, "user_id")
@@ -243,16 +234,7 @@ impl CreateUser for DynamoStore {
 
 impl GetUser for DynamoStore {
     async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::user(tenant, id))))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(classify)?;
-        out.item.map(|item| from_item(item, ENTITY)).transpose()
+        self.get_record(keys::user(tenant, id), ENTITY).await
     }
 }
 

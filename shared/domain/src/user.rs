@@ -101,8 +101,11 @@ pub struct UserProfile {
     pub login: Login,
     pub first_name: String,
     pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailAddress>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mobile_phone: Option<PhoneNumber>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_phone: Option<String>,
     pub department_id: DepartmentId,
     pub kind: UserKind,
@@ -111,26 +114,39 @@ pub struct UserProfile {
     pub priority: Priority,
     pub client_type: ClientType,
     pub activation_method: ActivationMethod,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imei: Option<Imei>,
     pub send_text: bool,
     pub maximal_contacts: bool,
     pub in_address_book: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     pub show_photo: bool,
     /// S3 key of the uploaded photo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<String>,
     pub max_live_chats: u32,
     pub max_nrt_chats: u32,
     pub login_using: LoginUsing,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_ips: Vec<IpNet>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub groups: BTreeSet<GroupId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
 }
 
@@ -173,7 +189,9 @@ pub struct User {
     pub profile: UserProfile,
     pub trusted: bool,
     pub status: UserStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Disabled>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<PasswordHash>,
     pub password_reset_required: bool,
     /// Optimistic-locking counter: starts at 1, grows by one per stored change.

@@ -1,0 +1,137 @@
+//! Prints what each store operation costs in DynamoDB requests and capacity units, for
+//! docs/benchmarks.md. Item sizes are measured on the items the adapter really writes (read
+//! back from the emulator) and converted with DynamoDB's published sizing rules; the emulator
+//! does not report consumed capacity for transactions.
+//!
+//! Run: scripts/with-emulator cargo run -p roster-tests --example cost
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use roster_aws::keys;
+use roster_domain::ids::{DepartmentId, TenantId};
+use roster_domain::store::CreateUser;
+use roster_domain::validation::UserDraft;
+use roster_tests::{create_department, dynamodb, store, table_name, user_from};
+
+/// DynamoDB's item size: attribute names plus values (numbers ≈ 1 byte per 2 digits + 1).
+fn size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.len().div_ceil(2) + 1,
+        AttributeValue::Bool(_) | AttributeValue::Null(_) => 1,
+        AttributeValue::L(items) => 3 + items.iter().map(|v| 1 + size(v)).sum::<usize>(),
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + size(v))
+                .sum::<usize>()
+        }
+        AttributeValue::Ss(items) => items.iter().map(String::len).sum(),
+        _ => 0,
+    }
+}
+
+fn item_size(
+    item: &std::collections::HashMap<String, AttributeValue>,
+    only: Option<&[&str]>,
+) -> usize {
+    item.iter()
+        .filter(|(k, _)| only.is_none_or(|names| names.contains(&k.as_str())))
+        .map(|(k, v)| k.len() + size(v))
+        .sum()
+}
+
+fn units(bytes: usize, per: usize) -> usize {
+    bytes.div_ceil(per).max(1)
+}
+
+#[tokio::main]
+async fn main() {
+    let store = store().await;
+    // A realistic tenant id: its length is repeated in every key of the user item.
+    let tenant = TenantId::parse("acme-corp").unwrap();
+    let dept = DepartmentId::parse("sales").unwrap();
+    create_department(&store, &tenant, &dept).await;
+    let user = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            login: Some("John.Smith".into()),
+            first_name: Some("John".into()),
+            last_name: Some("Smith".into()),
+            email: Some("john.smith@example.com".into()),
+            mobile_phone: Some("+12015550123".into()),
+            roles: Some(vec!["agent".into()]),
+            ..UserDraft::default()
+        },
+    );
+    store.create_user(&user).await.expect("create");
+    let client = dynamodb().await;
+    let get = |k: (String, String)| {
+        let client = client.clone();
+        async move {
+            client
+                .get_item()
+                .table_name(table_name())
+                .key("pk", AttributeValue::S(k.0))
+                .key("sk", AttributeValue::S(k.1))
+                .send()
+                .await
+                .expect("get")
+                .item
+                .expect("item exists")
+        }
+    };
+    let user_item = get(keys::user(&tenant, &user.id)).await;
+    let login_claim = get(keys::login_claim(&tenant, &user.profile.login.key())).await;
+    let email_claim = get(keys::email_claim(&tenant, "john.smith@example.com")).await;
+
+    let user_bytes = item_size(&user_item, None);
+    let claim_bytes = item_size(&login_claim, None).max(item_size(&email_claim, None));
+    let search_attrs: Vec<&str> = keys::SearchField::ALL
+        .iter()
+        .flat_map(|f| [f.index().pk, f.index().sk])
+        .chain(["pk", "sk"])
+        .collect();
+    let search_bytes = item_size(&user_item, Some(&search_attrs));
+    let mut attrs: Vec<(usize, &String)> = user_item
+        .iter()
+        .map(|(k, v)| (k.len() + size(v), k))
+        .collect();
+    attrs.sort_by(|a, b| b.cmp(a));
+    println!("largest user attributes: {:?}", &attrs[..6]);
+    println!(
+        "user item: {user_bytes} B, claim item: {claim_bytes} B, search index entry: {search_bytes} B"
+    );
+
+    let user_wcu = units(user_bytes, 1024);
+    let claim_wcu = units(claim_bytes, 1024);
+    let tx_table_wcu = 2 * (user_wcu + 2 * claim_wcu) + 2; // + department ConditionCheck (read-sized, 1 unit, doubled)
+    let gsi_wcu = 2 * user_wcu + 4 * units(search_bytes, 1024);
+    println!(
+        "create user (login, e-mail, phone): 1 TransactWriteItems, table {tx_table_wcu} WCU + indexes {gsi_wcu} WCU = {} WCU",
+        tx_table_wcu + gsi_wcu
+    );
+    println!(
+        "get user: 1 GetItem (consistent), {} RCU",
+        units(user_bytes, 4096)
+    );
+    println!(
+        "find by login/e-mail: 2 GetItem (consistent), {} RCU",
+        units(claim_bytes, 4096) + units(user_bytes, 4096)
+    );
+    println!(
+        "update user (no login/e-mail change): 1 TransactWriteItems, table {} WCU + indexes up to {} WCU",
+        2 * user_wcu,
+        gsi_wcu
+    );
+    println!(
+        "update user changing login: 1 TransactWriteItems, table {} WCU + indexes up to {} WCU",
+        2 * (user_wcu + 2 * claim_wcu),
+        gsi_wcu
+    );
+    println!(
+        "delete user: 1 TransactWriteItems, table {} WCU + indexes {} WCU",
+        2 * (user_wcu + 2 * claim_wcu + 1),
+        gsi_wcu
+    );
+}
