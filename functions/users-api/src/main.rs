@@ -1,27 +1,32 @@
-//! Admin API for users, departments and tenant settings (API Gateway HTTP API, JWT claims).
-//!
-//! Thin entry point: decode the request, call the domain, encode the response. Its routes
-//! arrive with their issue; until then every request is answered 501 in the API's error shape.
+//! Wires the users API: clients built once per cold start, then one handler per request.
 
-use lambda_http::{Body, Error, Request, Response, run, service_fn};
+use lambda_http::{Error, run, service_fn};
+use roster_aws::{DynamoStore, S3ExportStore, SnsActivationPublisher, s3_client};
+use users_api::{App, DEFAULT_INLINE_EXPORT_BYTES, handle};
 
-async fn handler(request: Request) -> Result<Response<Body>, Error> {
-    tracing::warn!(method = %request.method(), path = request.uri().path(), "route not implemented");
-    let body = serde_json::json!({
-        "error": {
-            "code": "not_implemented",
-            "message": format!("{} {} is not available yet", request.method(), request.uri().path()),
-            "fields": [],
-        }
-    });
-    Ok(Response::builder()
-        .status(501)
-        .header("content-type", "application/json")
-        .body(Body::Text(body.to_string()))?)
+fn env(name: &str) -> Result<String, Error> {
+    std::env::var(name).map_err(|_| format!("{name} is not set").into())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     roster_aws::telemetry::init();
-    run(service_fn(handler)).await
+    let config = roster_aws::load_aws_config().await;
+    let app = App {
+        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), env("ROSTER_TABLE")?),
+        publisher: SnsActivationPublisher::new(
+            aws_sdk_sns::Client::new(&config),
+            env("ROSTER_TOPIC_ARN")?,
+        ),
+        exports: S3ExportStore::new(s3_client(&config), env("ROSTER_IMPORT_BUCKET")?),
+        inline_export_bytes: std::env::var("ROSTER_EXPORT_INLINE_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_INLINE_EXPORT_BYTES),
+    };
+    let app = &app;
+    run(service_fn(move |request| async move {
+        Ok::<_, Error>(handle(app, request).await)
+    }))
+    .await
 }

@@ -4,9 +4,11 @@
 //! the SDK client, whose connection pool is what makes warm requests fast.
 
 mod activation_codes;
+mod activation_publisher;
 mod cursor;
 mod departments;
 mod error;
+mod export_bucket;
 mod import_jobs;
 mod item;
 pub mod keys;
@@ -14,7 +16,9 @@ mod settings;
 pub mod telemetry;
 mod users;
 
+pub use activation_publisher::SnsActivationPublisher;
 pub use error::classify;
+pub use export_bucket::{S3ExportStore, s3_client};
 
 use aws_sdk_dynamodb::Client;
 

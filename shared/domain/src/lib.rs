@@ -2,13 +2,19 @@
 //! (traits) that storage and messaging adapters implement. No I/O happens in this crate.
 
 pub mod activation;
+pub mod caller;
 pub mod department;
 pub mod enums;
+pub mod error;
+pub mod export;
 pub mod ids;
 pub mod import_job;
+pub mod organisation;
 pub mod password;
 pub mod search;
 pub mod store;
 pub mod tenant;
 pub mod user;
+pub mod user_view;
+pub mod users;
 pub mod validation;

@@ -95,7 +95,7 @@ impl DepartmentDirectory for std::collections::HashSet<DepartmentId> {
 }
 
 /// A user as a client or a spreadsheet row describes it, before validation.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserDraft {
     pub login: Option<String>,
@@ -131,6 +131,7 @@ pub struct UserDraft {
     pub allowed_ips: Option<Vec<String>>,
     pub groups: Option<Vec<String>>,
     pub devices: Option<Vec<Device>>,
+    #[serde(skip_serializing)]
     pub password: Option<Password>,
 }
 

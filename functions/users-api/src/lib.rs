@@ -1,0 +1,393 @@
+//! The admin API for users, departments and tenant settings.
+//!
+//! Thin by design: resolve the route, read the caller from the verified claims, decode the
+//! request, call a use case of `roster_domain`, encode the result. Generic over the ports so
+//! tests drive it with the real adapters against the emulator.
+
+pub mod routes;
+
+use std::collections::BTreeSet;
+
+use lambda_http::http::{HeaderMap, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use roster_domain::activation::{Channel, PublishActivation};
+use roster_domain::caller::Caller;
+use roster_domain::enums::{Role, UserKind, UserStatus};
+use roster_domain::error::AppError;
+use roster_domain::export::{CsvExport, ExportStore};
+use roster_domain::ids::{DepartmentId, UserId};
+use roster_domain::organisation::{self, DepartmentRename, NewDepartment};
+use roster_domain::password::Password;
+use roster_domain::store::{
+    CreateUser, DeleteUser, DepartmentStore, GetUser, ListUsers, TenantSettingsStore, UpdateUser,
+    UserQuery,
+};
+use roster_domain::tenant::TenantSettings;
+use roster_domain::user::User;
+use roster_domain::user_view::UserView;
+use roster_domain::users::{self, PasswordChange};
+use roster_http::{caller, empty, error_response, json, json_body, json_object, json_with_headers};
+use serde::Deserialize;
+use serde_json::json as json_value;
+
+use crate::routes::{Route, resolve};
+
+/// The OpenAPI 3.1 description of this API, served at `GET /v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+
+/// Exports up to this size are returned inline; larger ones go to S3 behind a link (API
+/// Gateway and Lambda cap responses at 6 MB).
+pub const DEFAULT_INLINE_EXPORT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Everything a request may use, built once per cold start.
+pub struct App<S, P, X> {
+    pub store: S,
+    pub publisher: P,
+    pub exports: X,
+    pub inline_export_bytes: usize,
+}
+
+/// Handles one request; every failure becomes the JSON error shape.
+pub async fn handle<S, P, X>(app: &App<S, P, X>, request: Request) -> Response<Body>
+where
+    S: CreateUser
+        + GetUser
+        + UpdateUser
+        + DeleteUser
+        + ListUsers
+        + DepartmentStore
+        + TenantSettingsStore
+        + Sync,
+    P: PublishActivation + Sync,
+    X: ExportStore + Sync,
+{
+    match dispatch(app, &request).await {
+        Ok(response) => response,
+        Err(error) => error_response(&error),
+    }
+}
+
+async fn dispatch<S, P, X>(
+    app: &App<S, P, X>,
+    request: &Request,
+) -> Result<Response<Body>, AppError>
+where
+    S: CreateUser
+        + GetUser
+        + UpdateUser
+        + DeleteUser
+        + ListUsers
+        + DepartmentStore
+        + TenantSettingsStore
+        + Sync,
+    P: PublishActivation + Sync,
+    X: ExportStore + Sync,
+{
+    let (route, id) = resolve(request.method(), request.uri().path())?;
+    if route == Route::OpenApi {
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/json")
+            .body(Body::Text(OPENAPI.to_owned()))
+            .map_err(|e| AppError::Internal(e.to_string()));
+    }
+    let caller = caller(request)?;
+    let store = &app.store;
+    let user_id = || parse_user_id(id);
+    let department_id = || parse_department_id(id);
+    match route {
+        Route::CreateUser => {
+            let draft = users::draft_from_json(json_object(request)?)?;
+            let created = users::create_user(store, &app.publisher, &caller, draft).await?;
+            if let Some(Err(e)) = &created.activation {
+                tracing::error!(user_id = %created.user.id, error = %e, "welcome activation not published");
+            }
+            Ok(user_response(StatusCode::CREATED, &created.user))
+        }
+        Route::GetUser => Ok(user_response(
+            StatusCode::OK,
+            &users::get_user(store, &caller, &user_id()?).await?,
+        )),
+        Route::UpdateUser => {
+            let expected = if_match(request.headers())?;
+            let patch = json_object(request)?;
+            let user = users::update_user(store, &caller, &user_id()?, expected, patch).await?;
+            Ok(user_response(StatusCode::OK, &user))
+        }
+        Route::DeleteUser => {
+            users::delete_user(store, &caller, &user_id()?).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        Route::DisableUser => {
+            let body: DisableBody = json_body(request)?;
+            let user =
+                users::disable_user(store, &caller, &user_id()?, body.reason.as_deref()).await?;
+            Ok(user_response(StatusCode::OK, &user))
+        }
+        Route::EnableUser => Ok(user_response(
+            StatusCode::OK,
+            &users::enable_user(store, &caller, &user_id()?).await?,
+        )),
+        Route::SetPassword => {
+            let change = json_body::<PasswordBody>(request)?.into_change()?;
+            match users::set_password(store, &caller, &user_id()?, change).await? {
+                // Shown once, to the admin who asked; never stored or logged in clear.
+                Some(generated) => Ok(json(
+                    StatusCode::OK,
+                    &json_value!({ "password": generated.expose() }),
+                )),
+                None => Ok(empty(StatusCode::NO_CONTENT)),
+            }
+        }
+        Route::ResetPassword => {
+            users::force_password_reset(store, &caller, &user_id()?).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        Route::SendActivation => {
+            let body: ActivationBody = json_body(request)?;
+            let id = user_id()?;
+            let channels = match body.channels {
+                Some(channels) => channels,
+                None => default_channels(&users::get_user(store, &caller, &id).await?),
+            };
+            let sent =
+                users::send_activation(store, &app.publisher, &caller, &id, channels).await?;
+            Ok(json(
+                StatusCode::ACCEPTED,
+                &json_value!({ "request_id": sent.request_id, "channels": sent.channels, "reason": sent.reason }),
+            ))
+        }
+        Route::ListUsers => {
+            let page = users::list_users(store, &caller, list_query(request)?).await?;
+            let items: Vec<UserView> = page.items.iter().map(UserView::from).collect();
+            Ok(json(
+                StatusCode::OK,
+                &json_value!({ "items": items, "next_cursor": page.next_cursor }),
+            ))
+        }
+        Route::ExportUsers => export(app, &caller, request).await,
+        Route::ListDepartments => {
+            let items = organisation::list_departments(store, &caller).await?;
+            Ok(json(StatusCode::OK, &json_value!({ "items": items })))
+        }
+        Route::CreateDepartment => {
+            let body: NewDepartment = json_body(request)?;
+            Ok(json(
+                StatusCode::CREATED,
+                &organisation::create_department(store, &caller, body).await?,
+            ))
+        }
+        Route::RenameDepartment => {
+            let body: DepartmentRename = json_body(request)?;
+            let department =
+                organisation::rename_department(store, &caller, &department_id()?, body).await?;
+            Ok(json(StatusCode::OK, &department))
+        }
+        Route::DeleteDepartment => {
+            organisation::delete_department(store, &caller, &department_id()?).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        Route::GetTenant => Ok(json(
+            StatusCode::OK,
+            &organisation::get_settings(store, &caller).await?,
+        )),
+        Route::PutTenant => {
+            let settings: TenantSettings = json_body(request)?;
+            Ok(json(
+                StatusCode::OK,
+                &organisation::put_settings(store, &caller, settings).await?,
+            ))
+        }
+        Route::OpenApi => unreachable!("served before authorization"),
+    }
+}
+
+fn user_response(status: StatusCode, user: &User) -> Response<Body> {
+    let mut headers = vec![("etag", format!("\"{}\"", user.version))];
+    if status == StatusCode::CREATED {
+        headers.push(("location", format!("/v1/users/{}", user.id)));
+    }
+    json_with_headers(status, &UserView::from(user), &headers)
+}
+
+fn parse_user_id(id: Option<&str>) -> Result<UserId, AppError> {
+    let raw = id.unwrap_or_default();
+    UserId::parse(raw).map_err(|e| AppError::bad_field("id", e.0))
+}
+
+fn parse_department_id(id: Option<&str>) -> Result<DepartmentId, AppError> {
+    DepartmentId::parse(id.unwrap_or_default()).map_err(|e| AppError::bad_field("id", e.0))
+}
+
+/// `If-Match: "3"` (or `3`, `W/"3"`): the version the client read.
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
+    let Some(value) = headers.get("if-match") else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            AppError::bad_field("If-Match", "must be the user's version, as in its ETag")
+        })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisableBody {
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    generate: Option<bool>,
+    password: Option<Password>,
+}
+
+impl PasswordBody {
+    fn into_change(self) -> Result<PasswordChange, AppError> {
+        match (self.generate, self.password) {
+            (Some(true), None) => Ok(PasswordChange::Generate),
+            (None | Some(false), Some(p)) => Ok(PasswordChange::Set(p)),
+            _ => Err(AppError::bad_request(
+                "send either {\"generate\": true} or {\"password\": \"...\"}",
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivationBody {
+    channels: Option<BTreeSet<Channel>>,
+}
+
+/// Without an explicit choice, every channel the user can be reached on.
+fn default_channels(user: &User) -> BTreeSet<Channel> {
+    let mut channels = BTreeSet::new();
+    if user.profile.mobile_phone.is_some() {
+        channels.insert(Channel::Sms);
+    }
+    if user.profile.email.is_some() {
+        channels.insert(Channel::Email);
+    }
+    channels
+}
+
+fn enum_param<T>(
+    raw: Option<&str>,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    choices: fn() -> String,
+) -> Result<Option<T>, AppError> {
+    raw.map(|raw| {
+        parse(raw).ok_or_else(|| AppError::bad_field(name, format!("must be one of {}", choices())))
+    })
+    .transpose()
+}
+
+fn list_query(request: &Request) -> Result<UserQuery, AppError> {
+    let params = request.query_string_parameters();
+    let get = |name: &str| params.first(name).map(str::trim).filter(|v| !v.is_empty());
+    let role = enum_param(get("role"), "role", Role::parse_loose, Role::choices)?;
+    let status = enum_param(
+        get("status"),
+        "status",
+        UserStatus::parse_loose,
+        UserStatus::choices,
+    )?;
+    let kind = enum_param(
+        get("kind"),
+        "kind",
+        UserKind::parse_loose,
+        UserKind::choices,
+    )?;
+    let department_id = get("department_id")
+        .map(|raw| DepartmentId::parse(raw).map_err(|e| AppError::bad_field("department_id", e.0)))
+        .transpose()?;
+    let hide_system = match get("hide_system") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => return Err(AppError::bad_field("hide_system", "must be true or false")),
+    };
+    let limit = match get("limit") {
+        None => 0,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=UserQuery::MAX_LIMIT).contains(&n) => n,
+            _ => {
+                return Err(AppError::bad_field(
+                    "limit",
+                    format!("must be a whole number from 1 to {}", UserQuery::MAX_LIMIT),
+                ));
+            }
+        },
+    };
+    Ok(UserQuery {
+        text: get("q").map(str::to_owned),
+        department_id,
+        role,
+        status,
+        kind,
+        hide_system,
+        limit,
+        cursor: get("cursor").map(str::to_owned),
+    })
+}
+
+/// The tenant's users as CSV: inline when small, else an S3 object behind a pre-signed link.
+async fn export<S, P, X>(
+    app: &App<S, P, X>,
+    caller: &Caller,
+    request: &Request,
+) -> Result<Response<Body>, AppError>
+where
+    S: ListUsers + Sync,
+    X: ExportStore + Sync,
+{
+    let params = request.query_string_parameters();
+    match params.first("format") {
+        None | Some("csv") => {}
+        Some(other) => {
+            return Err(AppError::bad_field(
+                "format",
+                format!("'{other}' is not supported; use csv"),
+            ));
+        }
+    }
+    let mut query = list_query(request)?;
+    query.limit = UserQuery::MAX_LIMIT;
+    query.cursor = None;
+    let mut csv = CsvExport::new(Vec::new()).map_err(|e| AppError::Internal(e.to_string()))?;
+    loop {
+        let page = users::list_users(&app.store, caller, query.clone()).await?;
+        for user in &page.items {
+            csv.write(user)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    let bytes = csv.finish().map_err(AppError::Internal)?;
+    if bytes.len() <= app.inline_export_bytes {
+        return Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "text/csv; charset=utf-8")
+            .header("content-disposition", "attachment; filename=\"users.csv\"")
+            .body(Body::Text(
+                String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))?,
+            ))
+            .map_err(|e| AppError::Internal(e.to_string()));
+    }
+    let url = app
+        .exports
+        .store_export(&caller.tenant, bytes)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok(json(StatusCode::OK, &json_value!({ "url": url })))
+}

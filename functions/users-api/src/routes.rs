@@ -1,0 +1,135 @@
+//! The route table: the one list the router dispatches on and the OpenAPI test compares with
+//! `docs/openapi.json`.
+
+use lambda_http::http::Method;
+use roster_domain::error::AppError;
+
+/// Every operation this function serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    CreateUser,
+    ListUsers,
+    ExportUsers,
+    GetUser,
+    UpdateUser,
+    DeleteUser,
+    DisableUser,
+    EnableUser,
+    SetPassword,
+    ResetPassword,
+    SendActivation,
+    ListDepartments,
+    CreateDepartment,
+    RenameDepartment,
+    DeleteDepartment,
+    GetTenant,
+    PutTenant,
+    OpenApi,
+}
+
+/// (method, path template, route). Literal segments win over `{id}` (export before get).
+pub const ROUTES: &[(&str, &str, Route)] = &[
+    ("POST", "/v1/users", Route::CreateUser),
+    ("GET", "/v1/users", Route::ListUsers),
+    ("GET", "/v1/users/export", Route::ExportUsers),
+    ("GET", "/v1/users/{id}", Route::GetUser),
+    ("PATCH", "/v1/users/{id}", Route::UpdateUser),
+    ("DELETE", "/v1/users/{id}", Route::DeleteUser),
+    ("POST", "/v1/users/{id}/disable", Route::DisableUser),
+    ("POST", "/v1/users/{id}/enable", Route::EnableUser),
+    ("POST", "/v1/users/{id}/password", Route::SetPassword),
+    (
+        "POST",
+        "/v1/users/{id}/password/reset",
+        Route::ResetPassword,
+    ),
+    ("POST", "/v1/users/{id}/activation", Route::SendActivation),
+    ("GET", "/v1/departments", Route::ListDepartments),
+    ("POST", "/v1/departments", Route::CreateDepartment),
+    ("PATCH", "/v1/departments/{id}", Route::RenameDepartment),
+    ("DELETE", "/v1/departments/{id}", Route::DeleteDepartment),
+    ("GET", "/v1/tenant", Route::GetTenant),
+    ("PUT", "/v1/tenant", Route::PutTenant),
+    ("GET", "/v1/openapi.json", Route::OpenApi),
+];
+
+/// The `{id}` of a path, if its template has one.
+fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let mut id = None;
+    let mut want = template.trim_matches('/').split('/');
+    let mut got = path.trim_matches('/').split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(id),
+            (Some("{id}"), Some(segment)) if !segment.is_empty() => id = Some(segment),
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Finds the route for a request: 404 for unknown paths, 405 for a known path with another
+/// method.
+pub fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), AppError> {
+    let candidates: Vec<(&str, Route, Option<&str>)> = ROUTES
+        .iter()
+        .filter_map(|(m, template, route)| matches(template, path).map(|id| (*m, *route, id)))
+        .collect();
+    // Prefer a literal match (`/v1/users/export`) over a templated one (`/v1/users/{id}`).
+    let best_literal = candidates.iter().any(|(_, _, id)| id.is_none());
+    let candidates: Vec<_> = candidates
+        .into_iter()
+        .filter(|(_, _, id)| !best_literal || id.is_none())
+        .collect();
+    if candidates.is_empty() {
+        return Err(AppError::NotFound("route"));
+    }
+    candidates
+        .iter()
+        .find(|(m, _, _)| *m == method.as_str())
+        .map(|(_, route, id)| (*route, *id))
+        .ok_or_else(|| {
+            let allowed: Vec<&str> = candidates.iter().map(|(m, _, _)| *m).collect();
+            AppError::MethodNotAllowed(format!(
+                "{method} is not allowed here; use {}",
+                allowed.join(", ")
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_win_over_ids() {
+        assert_eq!(
+            resolve(&Method::GET, "/v1/users/export").unwrap(),
+            (Route::ExportUsers, None)
+        );
+        assert_eq!(
+            resolve(&Method::GET, "/v1/users/01ABC").unwrap(),
+            (Route::GetUser, Some("01ABC"))
+        );
+        assert_eq!(
+            resolve(&Method::POST, "/v1/users/x/password/reset").unwrap(),
+            (Route::ResetPassword, Some("x"))
+        );
+    }
+
+    #[test]
+    fn unknown_paths_404_and_wrong_methods_405() {
+        assert!(matches!(
+            resolve(&Method::GET, "/v1/nothing"),
+            Err(AppError::NotFound(_))
+        ));
+        assert!(matches!(
+            resolve(&Method::PUT, "/v1/users"),
+            Err(AppError::MethodNotAllowed(_))
+        ));
+        assert!(matches!(
+            resolve(&Method::GET, "/v1/users//disable"),
+            Err(AppError::NotFound(_))
+        ));
+    }
+}

@@ -1,0 +1,69 @@
+//! Who is calling the admin API, from verified token claims, and what they may reach.
+//!
+//! `admin` manages the whole tenant; `manager` manages the users of their own departments;
+//! `analyst` reads (get, list, search, export) and changes nothing.
+
+use std::collections::BTreeSet;
+
+use crate::ids::{Actor, DepartmentId, TenantId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CallerRole {
+    Admin,
+    Manager,
+    Analyst,
+}
+
+impl CallerRole {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim() {
+            "admin" => Some(Self::Admin),
+            "manager" => Some(Self::Manager),
+            "analyst" => Some(Self::Analyst),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub actor: Actor,
+    pub tenant: TenantId,
+    pub roles: BTreeSet<CallerRole>,
+    /// Departments a manager manages (from `custom:department_ids`).
+    pub departments: BTreeSet<DepartmentId>,
+}
+
+impl Caller {
+    pub fn has(&self, role: CallerRole) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has(CallerRole::Admin)
+    }
+
+    /// Whether the caller may read users of `department`.
+    pub fn can_read(&self, department: &DepartmentId) -> bool {
+        self.is_admin() || self.has(CallerRole::Analyst) || self.manages(department)
+    }
+
+    /// Whether the caller may change users of `department`.
+    pub fn can_write(&self, department: &DepartmentId) -> bool {
+        self.is_admin() || self.manages(department)
+    }
+
+    /// Whether the caller may change some users (admin or manager).
+    pub fn writes_users(&self) -> bool {
+        self.is_admin() || self.has(CallerRole::Manager)
+    }
+
+    /// Whether reads are limited to the caller's own departments.
+    pub fn reads_only_own_departments(&self) -> bool {
+        !self.is_admin() && !self.has(CallerRole::Analyst)
+    }
+
+    fn manages(&self, department: &DepartmentId) -> bool {
+        self.has(CallerRole::Manager) && self.departments.contains(department)
+    }
+}

@@ -1,0 +1,99 @@
+//! The application error: what went wrong, in terms a client can act on. The HTTP layer maps
+//! each kind to one status and the JSON error shape; `Internal` text goes to logs only.
+
+use crate::store::{StoreError, UniqueField};
+use crate::validation::{FieldError, ValidationErrors};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The request itself is malformed (syntax, types, unknown or read-only fields, ids).
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    /// Well-formed, but the values break the rules.
+    #[error("{0}")]
+    Validation(ValidationErrors),
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("the record was changed by someone else: read it again and retry")]
+    VersionMismatch,
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("too many requests: retry shortly")]
+    Throttled,
+    /// Details for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            message: message.into(),
+            fields: vec![],
+        }
+    }
+
+    pub fn bad_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let message = message.into();
+        Self::BadRequest {
+            message: format!("{field}: {message}"),
+            fields: vec![FieldError::new(field, message)],
+        }
+    }
+}
+
+impl From<ValidationErrors> for AppError {
+    fn from(e: ValidationErrors) -> Self {
+        Self::Validation(e)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { field } => {
+                let what = match field {
+                    UniqueField::Login => "login",
+                    UniqueField::Email => "e-mail address",
+                };
+                Self::Conflict {
+                    message: format!("another user already has this {what}"),
+                    fields: vec![FieldError::new(
+                        field.as_str(),
+                        "is already taken by another user (compared without case)",
+                    )],
+                }
+            }
+            StoreError::AlreadyExists => Self::Conflict {
+                message: "a record with this id already exists".into(),
+                fields: vec![],
+            },
+            StoreError::NotFound => Self::NotFound("record"),
+            StoreError::VersionMismatch => Self::VersionMismatch,
+            StoreError::MissingDepartment => Self::Validation(ValidationErrors::single(
+                "department_id",
+                "this department does not exist in your organisation",
+            )),
+            StoreError::BadCursor => Self::bad_field("cursor", "is not a cursor this API issued"),
+            StoreError::Throttled => Self::Throttled,
+            StoreError::Unavailable(detail) => Self::Internal(detail),
+        }
+    }
+}

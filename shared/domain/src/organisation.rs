@@ -1,0 +1,170 @@
+//! Use cases on a tenant's departments and settings.
+
+use serde::Deserialize;
+
+use crate::caller::Caller;
+use crate::department::Department;
+use crate::error::AppError;
+use crate::ids::DepartmentId;
+use crate::store::{DepartmentStore, TenantSettingsStore};
+use crate::tenant::TenantSettings;
+use crate::user::Stamp;
+use crate::validation::{NAME_MAX, ValidationErrors};
+
+fn require_admin(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only an admin may do this".into()))
+    }
+}
+
+/// `POST /v1/departments` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewDepartment {
+    pub id: String,
+    pub name: String,
+}
+
+/// `PATCH /v1/departments/{id}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentRename {
+    pub name: String,
+}
+
+fn check_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        return Err(ValidationErrors::single(
+            "name",
+            format!("must be 1 to {NAME_MAX} characters, without control characters"),
+        )
+        .into());
+    }
+    Ok(name.to_owned())
+}
+
+pub async fn create_department<S: DepartmentStore>(
+    store: &S,
+    caller: &Caller,
+    new: NewDepartment,
+) -> Result<Department, AppError> {
+    require_admin(caller)?;
+    let id = DepartmentId::parse(new.id.trim())
+        .map_err(|e| AppError::Validation(ValidationErrors::single("id", e.0)))?;
+    let stamp = Stamp::now(&caller.actor);
+    let department = Department {
+        id,
+        tenant_id: caller.tenant.clone(),
+        name: check_name(&new.name)?,
+        created: stamp.clone(),
+        updated: stamp,
+    };
+    store
+        .create_department(&department)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::AlreadyExists => AppError::Conflict {
+                message: format!("department '{}' already exists", department.id),
+                fields: vec![crate::validation::FieldError::new(
+                    "id",
+                    "is already used by another department",
+                )],
+            },
+            other => other.into(),
+        })?;
+    Ok(department)
+}
+
+pub async fn list_departments<S: DepartmentStore>(
+    store: &S,
+    caller: &Caller,
+) -> Result<Vec<Department>, AppError> {
+    let all = store.list_departments(&caller.tenant).await?;
+    Ok(all.into_iter().filter(|d| caller.can_read(&d.id)).collect())
+}
+
+pub async fn rename_department<S: DepartmentStore>(
+    store: &S,
+    caller: &Caller,
+    id: &DepartmentId,
+    rename: DepartmentRename,
+) -> Result<Department, AppError> {
+    require_admin(caller)?;
+    let name = check_name(&rename.name)?;
+    let mut department = store
+        .get_department(&caller.tenant, id)
+        .await?
+        .ok_or(AppError::NotFound("department"))?;
+    department.name = name;
+    department.updated = Stamp::now(&caller.actor);
+    store.rename_department(&department).await?;
+    Ok(department)
+}
+
+/// Refused with 409 while users remain in the department.
+pub async fn delete_department<S: DepartmentStore>(
+    store: &S,
+    caller: &Caller,
+    id: &DepartmentId,
+) -> Result<(), AppError> {
+    require_admin(caller)?;
+    if store.get_department(&caller.tenant, id).await?.is_none() {
+        return Err(AppError::NotFound("department"));
+    }
+    if store.department_has_users(&caller.tenant, id).await? {
+        return Err(AppError::Conflict {
+            message: format!("department '{id}' still has users: move or delete them first"),
+            fields: vec![],
+        });
+    }
+    store
+        .delete_department(&caller.tenant, id)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NotFound => AppError::NotFound("department"),
+            other => other.into(),
+        })
+}
+
+pub async fn get_settings<S: TenantSettingsStore>(
+    store: &S,
+    caller: &Caller,
+) -> Result<TenantSettings, AppError> {
+    require_admin(caller)?;
+    Ok(store.get_settings(&caller.tenant).await?)
+}
+
+pub async fn put_settings<S: TenantSettingsStore>(
+    store: &S,
+    caller: &Caller,
+    settings: TenantSettings,
+) -> Result<TenantSettings, AppError> {
+    require_admin(caller)?;
+    let mut problems = Vec::new();
+    if !(1..=20).contains(&settings.last_name_min_length) {
+        problems.push(("last_name_min_length", "must be from 1 to 20".to_owned()));
+    }
+    if !(8..=128).contains(&settings.password_policy.min_length) {
+        problems.push((
+            "password_policy.min_length",
+            "must be from 8 to 128".to_owned(),
+        ));
+    }
+    if let Some(id) = &settings.sms_sender_id {
+        let ok = (1..=11).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric());
+        if !ok {
+            problems.push((
+                "sms_sender_id",
+                "must be 1 to 11 letters or digits".to_owned(),
+            ));
+        }
+    }
+    if let Some((field, message)) = problems.into_iter().next() {
+        return Err(ValidationErrors::single(field, message).into());
+    }
+    store.put_settings(&caller.tenant, &settings).await?;
+    Ok(settings)
+}

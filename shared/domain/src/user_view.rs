@@ -1,0 +1,53 @@
+//! How a user looks to API clients and in exports: never any password material.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::enums::UserStatus;
+use crate::ids::{Actor, UserId};
+use crate::user::{User, UserProfile};
+
+/// The JSON body of a user (`GET /v1/users/{id}`, list items).
+#[derive(Debug, Serialize)]
+pub struct UserView<'a> {
+    pub id: UserId,
+    pub version: u64,
+    #[serde(flatten)]
+    pub profile: &'a UserProfile,
+    pub trusted: bool,
+    pub status: UserStatus,
+    pub disabled_reason: Option<&'a str>,
+    pub disabled_by: Option<&'a Actor>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub disabled_at: Option<OffsetDateTime>,
+    /// Whether a password is set; the password itself is never returned.
+    pub password_set: bool,
+    pub password_reset_required: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub created_by: &'a Actor,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub updated_by: &'a Actor,
+}
+
+impl<'a> From<&'a User> for UserView<'a> {
+    fn from(u: &'a User) -> Self {
+        Self {
+            id: u.id,
+            version: u.version,
+            profile: &u.profile,
+            trusted: u.trusted,
+            status: u.status,
+            disabled_reason: u.disabled.as_ref().and_then(|d| d.reason.as_deref()),
+            disabled_by: u.disabled.as_ref().map(|d| &d.stamp.by),
+            disabled_at: u.disabled.as_ref().map(|d| d.stamp.at),
+            password_set: u.password_hash.is_some(),
+            password_reset_required: u.password_reset_required,
+            created_at: u.created.at,
+            created_by: &u.created.by,
+            updated_at: u.updated.at,
+            updated_by: &u.updated.by,
+        }
+    }
+}

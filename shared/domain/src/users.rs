@@ -1,0 +1,443 @@
+//! Use cases on users, shared by every entry point: authorization by the caller's reach,
+//! validation, storage and activation publishing. Handlers only decode and encode.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::activation::{ActivationReason, ActivationRequest, Channel, PublishActivation};
+use crate::caller::Caller;
+use crate::enums::UserStatus;
+use crate::error::AppError;
+use crate::ids::{DepartmentId, UserId};
+use crate::password::{self, Password, PasswordHash};
+use crate::store::{
+    CreateUser, DeleteUser, GetUser, ListUsers, Page, TenantSettingsStore, UpdateUser, UserQuery,
+};
+use crate::user::{Disabled, Stamp, User};
+use crate::validation::{
+    DepartmentDirectory, UserDraft, ValidationErrors, validate_disable_reason, validate_user,
+};
+
+/// Fields the system sets; a client sending one gets a 400 naming it.
+pub const READ_ONLY_FIELDS: &[&str] = &[
+    "id",
+    "version",
+    "trusted",
+    "status",
+    "disabled_reason",
+    "disabled_by",
+    "disabled_at",
+    "password_set",
+    "password_reset_required",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "activation",
+];
+
+/// The API checks department existence in the create transaction (a `ConditionCheck`), not
+/// with an extra read: validation accepts any well-formed id and the store reports a missing
+/// department as a field error.
+struct CheckedByStore;
+
+impl DepartmentDirectory for CheckedByStore {
+    fn contains(&self, _: &DepartmentId) -> bool {
+        true
+    }
+}
+
+fn draft_fields() -> Vec<String> {
+    match serde_json::to_value(UserDraft::default()) {
+        Ok(Value::Object(map)) => map.keys().cloned().chain(["password".to_owned()]).collect(),
+        _ => vec![],
+    }
+}
+
+/// Rejects read-only and unknown fields by name, before any type checking.
+fn check_field_names(body: &Map<String, Value>, allow_password: bool) -> Result<(), AppError> {
+    let known = draft_fields();
+    for name in body.keys() {
+        if READ_ONLY_FIELDS.contains(&name.as_str()) {
+            return Err(AppError::bad_field(
+                name.as_str(),
+                "is set by the system and cannot be written",
+            ));
+        }
+        if name == "password" && !allow_password {
+            return Err(AppError::bad_field(
+                "password",
+                "is changed with POST /v1/users/{id}/password",
+            ));
+        }
+        if !known.contains(name) {
+            return Err(AppError::bad_field(
+                name.as_str(),
+                "is not a field of a user",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Decodes a JSON object into a draft; a wrong type is a 400 naming the field.
+fn decode(body: Map<String, Value>) -> Result<UserDraft, AppError> {
+    serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
+        AppError::bad_field(field, message)
+    })
+}
+
+/// A create request body as a draft.
+pub fn draft_from_json(body: Map<String, Value>) -> Result<UserDraft, AppError> {
+    check_field_names(&body, true)?;
+    decode(body)
+}
+
+/// `patch` applied to `user`'s current values (null clears a field), as a draft to validate.
+pub fn draft_with_patch(user: &User, patch: Map<String, Value>) -> Result<UserDraft, AppError> {
+    check_field_names(&patch, false)?;
+    let Value::Object(mut current) = serde_json::to_value(UserDraft::from(&user.profile))
+        .map_err(|e| AppError::Internal(e.to_string()))?
+    else {
+        return Err(AppError::Internal("draft is not an object".into()));
+    };
+    current.extend(patch);
+    decode(current)
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("user")
+}
+
+fn forbidden_department(department: &DepartmentId) -> AppError {
+    AppError::Forbidden(format!("you do not manage department '{department}'"))
+}
+
+/// Loads a user the caller may read; other tenants' and unreachable users are "not found".
+pub async fn get_user<S: GetUser>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+) -> Result<User, AppError> {
+    let user = store
+        .get_user(&caller.tenant, id)
+        .await?
+        .ok_or_else(not_found)?;
+    if caller.can_read(&user.profile.department_id) {
+        Ok(user)
+    } else {
+        Err(not_found())
+    }
+}
+
+async fn get_writable<S: GetUser>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+) -> Result<User, AppError> {
+    let user = get_user(store, caller, id).await?;
+    if caller.can_write(&user.profile.department_id) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden("your role may not change users".into()))
+    }
+}
+
+fn require_writer(caller: &Caller) -> Result<(), AppError> {
+    if caller.writes_users() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("your role may not change users".into()))
+    }
+}
+
+async fn publish<P: PublishActivation>(
+    publisher: &P,
+    caller: &Caller,
+    user: &User,
+    channels: Vec<Channel>,
+    reason: ActivationReason,
+) -> Result<ActivationRequest, AppError> {
+    let request = ActivationRequest::new(
+        caller.tenant.clone(),
+        user.id,
+        channels,
+        reason,
+        &caller.actor,
+    );
+    publisher
+        .publish(std::slice::from_ref(&request))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(request)
+}
+
+fn hash(password: &Password) -> Result<PasswordHash, AppError> {
+    PasswordHash::hash(password).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Creates a user; with `send_text`, publishes a welcome activation by SMS.
+pub async fn create_user<S, P>(
+    store: &S,
+    publisher: &P,
+    caller: &Caller,
+    draft: UserDraft,
+) -> Result<Created, AppError>
+where
+    S: CreateUser + TenantSettingsStore,
+    P: PublishActivation,
+{
+    require_writer(caller)?;
+    let settings = store.get_settings(&caller.tenant).await?;
+    let valid = validate_user(&draft, &settings, &CheckedByStore)?;
+    if !caller.can_write(&valid.profile.department_id) {
+        return Err(forbidden_department(&valid.profile.department_id));
+    }
+    let mut user = User::new(caller.tenant.clone(), valid.profile, &caller.actor);
+    if let Some(p) = &valid.password {
+        user.password_hash = Some(hash(p)?);
+    }
+    store.create_user(&user).await?;
+    let activation = if user.profile.send_text {
+        // The user exists either way: a failed publish is reported, and the admin can resend.
+        Some(
+            publish(
+                publisher,
+                caller,
+                &user,
+                vec![Channel::Sms],
+                ActivationReason::Welcome,
+            )
+            .await
+            .map(|_| ()),
+        )
+    } else {
+        None
+    };
+    Ok(Created { user, activation })
+}
+
+/// A created user, and the outcome of publishing its welcome activation (with `send_text`).
+pub struct Created {
+    pub user: User,
+    pub activation: Option<Result<(), AppError>>,
+}
+
+/// Applies a partial update on the version the client read (`If-Match`).
+pub async fn update_user<S>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+    if_match: Option<u64>,
+    patch: Map<String, Value>,
+) -> Result<User, AppError>
+where
+    S: GetUser + UpdateUser + TenantSettingsStore,
+{
+    require_writer(caller)?;
+    let expected = if_match.ok_or_else(|| {
+        AppError::PreconditionRequired(
+            "send If-Match with the version you read (the ETag of GET /v1/users/{id})".into(),
+        )
+    })?;
+    let user = get_writable(store, caller, id).await?;
+    if user.version != expected {
+        return Err(AppError::VersionMismatch);
+    }
+    let draft = draft_with_patch(&user, patch)?;
+    let settings = store.get_settings(&caller.tenant).await?;
+    let valid = validate_user(&draft, &settings, &CheckedByStore)?;
+    if !caller.can_write(&valid.profile.department_id) {
+        return Err(forbidden_department(&valid.profile.department_id));
+    }
+    let mut next = user.clone().touched(&caller.actor);
+    next.profile = valid.profile;
+    store.update_user(&user, &next).await?;
+    Ok(next)
+}
+
+/// Stores a state change made by `change` on the current version.
+async fn change<S, F>(store: &S, caller: &Caller, id: &UserId, change: F) -> Result<User, AppError>
+where
+    S: GetUser + UpdateUser,
+    F: FnOnce(&mut User) -> Result<(), AppError>,
+{
+    require_writer(caller)?;
+    let user = get_writable(store, caller, id).await?;
+    let mut next = user.clone().touched(&caller.actor);
+    change(&mut next)?;
+    store.update_user(&user, &next).await?;
+    Ok(next)
+}
+
+pub async fn delete_user<S: GetUser + DeleteUser>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+) -> Result<(), AppError> {
+    require_writer(caller)?;
+    let user = get_writable(store, caller, id).await?;
+    store.delete_user(&user).await?;
+    Ok(())
+}
+
+pub async fn disable_user<S: GetUser + UpdateUser>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+    reason: Option<&str>,
+) -> Result<User, AppError> {
+    let reason = validate_disable_reason(reason)?;
+    change(store, caller, id, |u| {
+        u.status = UserStatus::Disabled;
+        u.disabled = Some(Disabled {
+            reason,
+            stamp: Stamp::now(&caller.actor),
+        });
+        Ok(())
+    })
+    .await
+}
+
+pub async fn enable_user<S: GetUser + UpdateUser>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+) -> Result<User, AppError> {
+    change(store, caller, id, |u| {
+        u.status = UserStatus::Active;
+        u.disabled = None;
+        Ok(())
+    })
+    .await
+}
+
+/// What a password request asks for.
+pub enum PasswordChange {
+    Set(Password),
+    Generate,
+}
+
+/// Sets or generates a password; returns the generated one (shown once) if any.
+pub async fn set_password<S>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+    request: PasswordChange,
+) -> Result<Option<Password>, AppError>
+where
+    S: GetUser + UpdateUser + TenantSettingsStore,
+{
+    let policy = store.get_settings(&caller.tenant).await?.password_policy;
+    let (password, generated) = match request {
+        PasswordChange::Generate => {
+            let p = password::generate(&policy);
+            (p.clone(), Some(p))
+        }
+        PasswordChange::Set(p) => {
+            let problems = password::policy_violations(&policy, p.expose());
+            if !problems.is_empty() {
+                return Err(ValidationErrors::single("password", problems.join("; ")).into());
+            }
+            (p, None)
+        }
+    };
+    let hashed = hash(&password)?;
+    change(store, caller, id, |u| {
+        u.password_hash = Some(hashed);
+        u.password_reset_required = false;
+        Ok(())
+    })
+    .await?;
+    Ok(generated)
+}
+
+/// Flags the user to choose a new password at next sign-in.
+pub async fn force_password_reset<S: GetUser + UpdateUser>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+) -> Result<User, AppError> {
+    change(store, caller, id, |u| {
+        u.password_reset_required = true;
+        Ok(())
+    })
+    .await
+}
+
+/// Publishes an activation request (welcome / resend) over the channels asked for.
+pub async fn send_activation<S, P>(
+    store: &S,
+    publisher: &P,
+    caller: &Caller,
+    id: &UserId,
+    channels: BTreeSet<Channel>,
+) -> Result<ActivationRequest, AppError>
+where
+    S: GetUser,
+    P: PublishActivation,
+{
+    require_writer(caller)?;
+    let user = get_writable(store, caller, id).await?;
+    if user.status == UserStatus::Disabled {
+        return Err(AppError::Conflict {
+            message: "the user is disabled: enable it before sending an activation".into(),
+            fields: vec![],
+        });
+    }
+    let mut problems = Vec::new();
+    if channels.is_empty() {
+        problems.push(("channels", "must name sms, email or both"));
+    }
+    if channels.contains(&Channel::Sms) && user.profile.mobile_phone.is_none() {
+        problems.push(("channels", "sms needs a mobile phone number on the user"));
+    }
+    if channels.contains(&Channel::Email) && user.profile.email.is_none() {
+        problems.push(("channels", "email needs an e-mail address on the user"));
+    }
+    if let Some((field, message)) = problems.first() {
+        return Err(ValidationErrors::single(*field, *message).into());
+    }
+    let reason = if user.trusted {
+        ActivationReason::Resend
+    } else {
+        ActivationReason::Welcome
+    };
+    publish(
+        publisher,
+        caller,
+        &user,
+        channels.into_iter().collect(),
+        reason,
+    )
+    .await
+}
+
+/// A page of users the caller may read; managers see only their departments.
+pub async fn list_users<S: ListUsers>(
+    store: &S,
+    caller: &Caller,
+    mut query: UserQuery,
+) -> Result<Page<User>, AppError> {
+    if caller.reads_only_own_departments() {
+        match &query.department_id {
+            Some(d) if !caller.can_read(d) => return Err(forbidden_department(d)),
+            Some(_) => {}
+            None => match caller.departments.iter().collect::<Vec<_>>().as_slice() {
+                [only] => query.department_id = Some((*only).clone()),
+                [] => return Err(AppError::Forbidden("you manage no department".into())),
+                _ => {
+                    return Err(AppError::bad_field(
+                        "department_id",
+                        "is required: you manage several departments, list one at a time",
+                    ));
+                }
+            },
+        }
+    }
+    Ok(store.list_users(&caller.tenant, &query).await?)
+}

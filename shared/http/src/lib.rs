@@ -1,0 +1,10 @@
+//! What every HTTP function shares: the caller from verified claims, the one JSON error shape,
+//! and request bodies read within limits.
+
+mod body;
+mod claims;
+mod response;
+
+pub use body::{MAX_BODY_BYTES, json_body, json_object};
+pub use claims::caller;
+pub use response::{empty, error_response, json, json_with_headers};
