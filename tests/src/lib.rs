@@ -112,3 +112,6 @@ pub fn person(
         },
     )
 }
+
+pub mod apigw;
+pub mod messaging;

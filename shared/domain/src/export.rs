@@ -127,6 +127,16 @@ impl<W: std::io::Write> CsvExport<W> {
     }
 }
 
+/// Where exports too large for an API response go: an object the admin downloads through a
+/// short-lived pre-signed link.
+pub trait ExportStore {
+    fn store_export(
+        &self,
+        tenant: &crate::ids::TenantId,
+        csv: Vec<u8>,
+    ) -> impl std::future::Future<Output = Result<String, String>> + Send;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,14 +155,4 @@ mod tests {
     fn every_column_has_a_cell() {
         assert_eq!(EXPORT_COLUMNS.len(), 39);
     }
-}
-
-/// Where exports too large for an API response go: an object the admin downloads through a
-/// short-lived pre-signed link.
-pub trait ExportStore {
-    fn store_export(
-        &self,
-        tenant: &crate::ids::TenantId,
-        csv: Vec<u8>,
-    ) -> impl std::future::Future<Output = Result<String, String>> + Send;
 }
