@@ -1,0 +1,170 @@
+//! In-process latency of the users API handler against the emulator, and the DynamoDB calls
+//! each route makes (counted by an SDK interceptor on the real client).
+//!
+//! Run: scripts/with-emulator cargo run --release -p users-api --example bench
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use roster_aws::{DynamoStore, S3ExportStore, SnsActivationPublisher, s3_client};
+use roster_domain::ids::DepartmentId;
+use roster_tests::apigw::{Call, claims};
+use roster_tests::{create_department, fresh_tenant};
+use serde_json::json;
+use users_api::{App, handle};
+
+/// Counts DynamoDB calls by operation (`x-amz-target`).
+#[derive(Debug, Clone, Default)]
+struct CallCounter(Arc<Mutex<BTreeMap<String, u32>>>);
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let target = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .unwrap_or("?");
+        let op = target.rsplit('.').next().unwrap_or(target).to_owned();
+        *self.0.lock().unwrap().entry(op).or_default() += 1;
+        Ok(())
+    }
+}
+
+impl CallCounter {
+    fn take(&self) -> BTreeMap<String, u32> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main]
+async fn main() {
+    let config = roster_aws::load_aws_config().await;
+    let counter = CallCounter::default();
+    let dynamo_config = aws_sdk_dynamodb::config::Builder::from(&config)
+        .interceptor(counter.clone())
+        .build();
+    let app = App {
+        store: DynamoStore::new(
+            aws_sdk_dynamodb::Client::from_conf(dynamo_config),
+            std::env::var("ROSTER_TABLE").unwrap(),
+        ),
+        publisher: SnsActivationPublisher::new(
+            aws_sdk_sns::Client::new(&config),
+            std::env::var("ROSTER_TOPIC_ARN").unwrap(),
+        ),
+        exports: S3ExportStore::new(
+            s3_client(&config),
+            std::env::var("ROSTER_IMPORT_BUCKET").unwrap(),
+        ),
+        inline_export_bytes: users_api::DEFAULT_INLINE_EXPORT_BYTES,
+    };
+    let tenant = fresh_tenant();
+    create_department(&app.store, &tenant, &DepartmentId::parse("sales").unwrap()).await;
+    let admin = claims("bench", tenant.as_str(), &["admin"], &[]);
+    let rounds = 200;
+    let mut ids = Vec::new();
+    let mut report = Vec::new();
+
+    let mut measure = |name: &str, times: Vec<Duration>, calls: BTreeMap<String, u32>| {
+        let mut sorted = times.clone();
+        sorted.sort();
+        let per_request: Vec<String> = calls
+            .iter()
+            .map(|(op, n)| format!("{} {op}", *n as f64 / times.len() as f64))
+            .collect();
+        report.push(format!(
+            "| {name} | {:.2} ms | {:.2} ms | {} |",
+            percentile(&sorted, 0.5).as_secs_f64() * 1e3,
+            percentile(&sorted, 0.99).as_secs_f64() * 1e3,
+            per_request.join(" + ")
+        ));
+    };
+
+    counter.take();
+    let mut times = Vec::new();
+    for i in 0..rounds {
+        let call = Call::new("POST", "/v1/users").as_caller(admin.clone()).json(json!({
+            "login": format!("bench{i}"), "first_name": "Bench", "last_name": format!("User{i}"),
+            "email": format!("bench{i}@example.com"), "mobile_phone": "+12015550123", "department_id": "sales",
+        }));
+        let request = call.request();
+        let start = Instant::now();
+        let response = handle(&app, request).await;
+        times.push(start.elapsed());
+        assert_eq!(response.status(), 201);
+        let body: serde_json::Value = match response.body() {
+            lambda_http::Body::Text(t) => serde_json::from_str(t).unwrap(),
+            _ => panic!("no body"),
+        };
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    measure("POST /v1/users", times, counter.take());
+
+    let routes: Vec<(&str, Box<dyn Fn(usize) -> Call>)> = vec![
+        (
+            "GET /v1/users/{id}",
+            Box::new(|i| {
+                Call::new("GET", &format!("/v1/users/{}", ids[i])).as_caller(admin.clone())
+            }),
+        ),
+        (
+            "PATCH /v1/users/{id}",
+            Box::new(|i| {
+                Call::new("PATCH", &format!("/v1/users/{}", ids[i]))
+                    .as_caller(admin.clone())
+                    .header("If-Match", "1")
+                    .json(json!({"nickname": "B"}))
+            }),
+        ),
+        (
+            "GET /v1/users?limit=50",
+            Box::new(|_| {
+                Call::new("GET", "/v1/users")
+                    .as_caller(admin.clone())
+                    .query("limit", "50")
+            }),
+        ),
+        (
+            "GET /v1/users?q=user1&limit=50",
+            Box::new(|_| {
+                Call::new("GET", "/v1/users")
+                    .as_caller(admin.clone())
+                    .query("q", "user1")
+                    .query("limit", "50")
+            }),
+        ),
+    ];
+    for (name, make) in &routes {
+        let mut times = Vec::new();
+        for i in 0..rounds {
+            let request = make(i).request();
+            let start = Instant::now();
+            let response = handle(&app, request).await;
+            times.push(start.elapsed());
+            assert_eq!(response.status(), 200, "{name}");
+        }
+        measure(name, times, counter.take());
+    }
+    println!("| route | median | p99 | DynamoDB calls per request |");
+    println!("|---|---|---|---|");
+    for line in report {
+        println!("{line}");
+    }
+}
