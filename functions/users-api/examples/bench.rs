@@ -49,6 +49,9 @@ impl CallCounter {
     }
 }
 
+/// Builds the request of round `i`.
+type MakeCall<'a> = Box<dyn Fn(usize) -> Call + 'a>;
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
@@ -117,7 +120,7 @@ async fn main() {
     }
     measure("POST /v1/users", times, counter.take());
 
-    let routes: Vec<(&str, Box<dyn Fn(usize) -> Call>)> = vec![
+    let routes: Vec<(&str, MakeCall)> = vec![
         (
             "GET /v1/users/{id}",
             Box::new(|i| {
