@@ -61,6 +61,7 @@ export_aws_env() {
   export ROSTER_TABLE="${ROSTER_TABLE:-roster}"
   export ROSTER_IMPORT_BUCKET="${ROSTER_IMPORT_BUCKET:-roster-imports}"
   export ROSTER_TOPIC_NAME="${ROSTER_TOPIC_NAME:-roster-activation}"
+  export ROSTER_EMAIL_FROM="${ROSTER_EMAIL_FROM:-no-reply@roster.example}"
 }
 
 # Creates the table, bucket and topic from infra/template.yaml; exports ROSTER_TOPIC_ARN.

@@ -81,6 +81,13 @@ def main() -> None:
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
+    one(template, "AWS::SES::EmailIdentity")
+    sender = os.environ.get("ROSTER_EMAIL_FROM") or template["Parameters"]["EmailSender"]["Default"]
+    ses = session.client("sesv2", endpoint_url=endpoint)
+    existing = [i["IdentityName"] for i in ses.list_email_identities().get("EmailIdentities", [])]
+    if sender not in existing:
+        ses.create_email_identity(EmailIdentity=sender)
+
     one(template, "AWS::SNS::Topic")
     topic = session.client("sns", endpoint_url=endpoint).create_topic(
         Name=os.environ["ROSTER_TOPIC_NAME"]

@@ -114,4 +114,5 @@ pub fn person(
 }
 
 pub mod apigw;
+pub mod emulator;
 pub mod messaging;

@@ -948,6 +948,7 @@ async fn activation_codes_carry_a_ttl_and_expire() {
         code_hash: "ab".repeat(32),
         expires_at: OffsetDateTime::now_utc() + Duration::hours(24),
         failed_attempts: 0,
+        request_id: None,
     };
     store.put_code(&code).await.unwrap();
     let mut back = store.get_code(&tenant, &user).await.unwrap().unwrap();

@@ -1,27 +1,18 @@
-//! Public device activation: a device activates with login and code or IMEI.
-//!
-//! Thin entry point: decode the request, call the domain, encode the response. Its routes
-//! arrive with their issue; until then every request is answered 501 in the API's error shape.
+//! Wires the public device-activation endpoint.
 
-use lambda_http::{Body, Error, Request, Response, run, service_fn};
-
-async fn handler(request: Request) -> Result<Response<Body>, Error> {
-    tracing::warn!(method = %request.method(), path = request.uri().path(), "route not implemented");
-    let body = serde_json::json!({
-        "error": {
-            "code": "not_implemented",
-            "message": format!("{} {} is not available yet", request.method(), request.uri().path()),
-            "fields": [],
-        }
-    });
-    Ok(Response::builder()
-        .status(501)
-        .header("content-type", "application/json")
-        .body(Body::Text(body.to_string()))?)
-}
+use device_activation::handle;
+use lambda_http::{Error, run, service_fn};
+use roster_aws::DynamoStore;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     roster_aws::telemetry::init();
-    run(service_fn(handler)).await
+    let config = roster_aws::load_aws_config().await;
+    let table = std::env::var("ROSTER_TABLE").map_err(|_| "ROSTER_TABLE is not set")?;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = &store;
+    run(service_fn(move |request| async move {
+        Ok::<_, Error>(handle(store, request).await)
+    }))
+    .await
 }

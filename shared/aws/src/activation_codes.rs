@@ -1,6 +1,6 @@
 //! Activation codes: one per user (a new code replaces the old), expiring through TTL.
 
-use roster_domain::activation::ActivationCode;
+use roster_domain::activation::{ActivationCode, MAX_ATTEMPTS};
 use roster_domain::ids::{TenantId, UserId};
 use roster_domain::store::{ActivationCodeStore, StoreError, StoreResult};
 
@@ -33,6 +33,14 @@ impl ActivationCodeStore for DynamoStore {
         Ok(code.filter(|c| c.expires_at > time::OffsetDateTime::now_utc()))
     }
 
+    async fn record_failed_attempt(&self, tenant: &TenantId, user: &UserId) -> StoreResult<u8> {
+        self.count_failure(tenant, user).await
+    }
+
+    async fn consume_code(&self, tenant: &TenantId, user: &UserId) -> StoreResult<bool> {
+        self.consume(tenant, user).await
+    }
+
     async fn delete_code(&self, tenant: &TenantId, user: &UserId) -> StoreResult<()> {
         self.delete_record(
             keys::activation_code(tenant, user),
@@ -40,5 +48,59 @@ impl ActivationCodeStore for DynamoStore {
             StoreError::NotFound,
         )
         .await
+    }
+}
+
+impl DynamoStore {
+    /// `ADD failed_attempts 1` while the code is alive; the new count, or the maximum when
+    /// the code is dead or gone.
+    pub(crate) async fn count_failure(&self, tenant: &TenantId, user: &UserId) -> StoreResult<u8> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(crate::item::key(keys::activation_code(tenant, user))))
+            .update_expression("ADD failed_attempts :one")
+            .condition_expression("attribute_exists(pk) AND failed_attempts < :max")
+            .expression_attribute_values(":one", crate::item::n(1))
+            .expression_attribute_values(":max", crate::item::n(MAX_ATTEMPTS))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out
+                .attributes
+                .and_then(|a| {
+                    a.get("failed_attempts")
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse().ok())
+                })
+                .unwrap_or(MAX_ATTEMPTS)),
+            Err(e) if crate::error::is_condition_failure(&e) => Ok(MAX_ATTEMPTS),
+            Err(e) => Err(crate::classify(e)),
+        }
+    }
+
+    pub(crate) async fn consume(&self, tenant: &TenantId, user: &UserId) -> StoreResult<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(crate::item::key(keys::activation_code(tenant, user))))
+            .condition_expression(
+                "attribute_exists(pk) AND failed_attempts < :max AND expires_at > :now",
+            )
+            .expression_attribute_values(":max", crate::item::n(MAX_ATTEMPTS))
+            .expression_attribute_values(
+                ":now",
+                crate::item::n(time::OffsetDateTime::now_utc().unix_timestamp()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if crate::error::is_condition_failure(&e) => Ok(false),
+            Err(e) => Err(crate::classify(e)),
+        }
     }
 }

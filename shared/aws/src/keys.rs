@@ -19,6 +19,7 @@
 //! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
+//! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
 //!
 //! Why this shape:
 //! - Each user, claim and code has its own partition key, so a bulk import spreads its table
@@ -176,6 +177,13 @@ pub fn activation_code(t: &TenantId, user_id: &UserId) -> (String, String) {
     (
         format!("{}#U#{user_id}", tenant(t)),
         "ACTIVATION".to_owned(),
+    )
+}
+
+pub fn activation_request(t: &TenantId, request_id: &str) -> (String, String) {
+    (
+        format!("{}#AREQ#{request_id}", tenant(t)),
+        "AREQ".to_owned(),
     )
 }
 

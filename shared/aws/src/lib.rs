@@ -4,6 +4,7 @@
 //! the SDK client, whose connection pool is what makes warm requests fast.
 
 mod activation_codes;
+mod activation_log;
 mod activation_publisher;
 mod cursor;
 mod departments;
@@ -12,6 +13,7 @@ mod export_bucket;
 mod import_jobs;
 mod item;
 pub mod keys;
+mod messaging;
 mod settings;
 pub mod telemetry;
 mod users;
@@ -19,6 +21,7 @@ mod users;
 pub use activation_publisher::SnsActivationPublisher;
 pub use error::classify;
 pub use export_bucket::{S3ExportStore, s3_client};
+pub use messaging::{DELIVERY_ATTEMPTS, SesEmail, SnsSms};
 
 use aws_sdk_dynamodb::Client;
 

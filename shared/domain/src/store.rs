@@ -233,4 +233,17 @@ pub trait ActivationCodeStore {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Counts one wrong try (atomically) and returns the count; a dead code stays dead.
+    fn record_failed_attempt(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = StoreResult<u8>> + Send;
+    /// Deletes a live code; `false` when it was already used, dead or gone (so a code can
+    /// activate only once, even under concurrent tries).
+    fn consume_code(
+        &self,
+        tenant: &TenantId,
+        user: &UserId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 }

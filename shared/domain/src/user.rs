@@ -194,6 +194,9 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<PasswordHash>,
     pub password_reset_required: bool,
+    /// The latest activation request's outcome (written by the sender, not by admins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<crate::activation::ActivationState>,
     /// Optimistic-locking counter: starts at 1, grows by one per stored change.
     pub version: u64,
     pub created: Stamp,
@@ -213,6 +216,7 @@ impl User {
             disabled: None,
             password_hash: None,
             password_reset_required: false,
+            activation: None,
             version: 1,
             created: stamp.clone(),
             updated: stamp,

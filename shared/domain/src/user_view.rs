@@ -23,6 +23,8 @@ pub struct UserView<'a> {
     /// Whether a password is set; the password itself is never returned.
     pub password_set: bool,
     pub password_reset_required: bool,
+    /// Outcome of the latest activation request, per channel.
+    pub activation: Option<&'a crate::activation::ActivationState>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: &'a Actor,
@@ -44,6 +46,7 @@ impl<'a> From<&'a User> for UserView<'a> {
             disabled_at: u.disabled.as_ref().map(|d| d.stamp.at),
             password_set: u.password_hash.is_some(),
             password_reset_required: u.password_reset_required,
+            activation: u.activation.as_ref(),
             created_at: u.created.at,
             created_by: &u.created.by,
             updated_at: u.updated.at,

@@ -240,6 +240,9 @@ pub fn check_phone(raw: &str, settings: &TenantSettings) -> Result<PhoneNumber, 
     let parsed = phonenumber::parse(Some(country.id()), raw).map_err(|_| {
         format!("'{raw}' is not a phone number (digits, optionally starting with + and the country code)")
     })?;
+    if !phonenumber::is_valid(&parsed) && raw.trim_start().starts_with('+') {
+        return Err(format!("'{raw}' is not a valid phone number"));
+    }
     if !phonenumber::is_valid(&parsed) {
         return Err(format!(
             "'{raw}' is not a valid phone number for {} (add + and the country code for another country)",

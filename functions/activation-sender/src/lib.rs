@@ -1,0 +1,64 @@
+//! The activation sender: SNS activation requests in, codes out by SMS and e-mail.
+//!
+//! Thin: each record's message goes to `roster_domain::activation::process_request`. Messages
+//! that cannot be acted on are logged and dropped; a delivery that keeps failing fails the
+//! invocation, so Lambda retries it and finally hands it to the dead-letter destination.
+
+use aws_lambda_events::event::sns::SnsEvent;
+use roster_domain::activation::{
+    ActivationRequestLog, Outcome, RecordActivation, SendEmail, SendSms, SenderConfig,
+    process_request,
+};
+use roster_domain::store::{ActivationCodeStore, GetUser, TenantSettingsStore};
+
+pub struct App<S, M, E> {
+    pub store: S,
+    pub sms: M,
+    pub email: E,
+    pub config: SenderConfig,
+}
+
+/// Handles every record; fails (for a retry) if any delivery must be retried.
+pub async fn handle<S, M, E>(app: &App<S, M, E>, event: SnsEvent) -> Result<(), String>
+where
+    S: GetUser
+        + TenantSettingsStore
+        + ActivationCodeStore
+        + RecordActivation
+        + ActivationRequestLog,
+    M: SendSms,
+    E: SendEmail,
+{
+    let mut retry = Vec::new();
+    for record in &event.records {
+        let message_id = &record.sns.message_id;
+        match process_request(
+            &app.store,
+            &app.store,
+            &app.sms,
+            &app.email,
+            &app.config,
+            &record.sns.message,
+        )
+        .await
+        {
+            Ok(Outcome::Handled) => tracing::info!(%message_id, "activation request handled"),
+            Ok(Outcome::Duplicate) => tracing::info!(%message_id, "duplicate delivery ignored"),
+            Ok(Outcome::Dropped(why)) => {
+                tracing::warn!(%message_id, reason = %why, "activation request dropped")
+            }
+            Err(e) => {
+                tracing::error!(%message_id, error = %e, "activation request failed; will be retried");
+                retry.push(message_id.clone());
+            }
+        }
+    }
+    if retry.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} activation request(s) must be retried",
+            retry.len()
+        ))
+    }
+}

@@ -1,0 +1,318 @@
+//! The activation sender against the emulator: SMS and e-mails are read back from it.
+
+use activation_sender::{App, handle};
+use aws_lambda_events::event::sns::SnsEvent;
+use roster_aws::{DynamoStore, SesEmail, SnsSms};
+use roster_domain::activation::{DeliveryOutcome, SenderConfig};
+use roster_domain::enums::UserStatus;
+use roster_domain::ids::{DepartmentId, TenantId};
+use roster_domain::password::{Password, PasswordHash};
+use roster_domain::store::{ActivationCodeStore, CreateUser, GetUser, UpdateUser};
+use roster_domain::user::User;
+use roster_domain::validation::UserDraft;
+use roster_tests::emulator::{code_in, emails_to, sms_to, unique_us_mobile};
+use roster_tests::{create_department, fresh_tenant, store, user_from};
+use serde_json::json;
+
+async fn app() -> App<DynamoStore, SnsSms, SesEmail> {
+    let config = roster_aws::load_aws_config().await;
+    App {
+        store: store().await,
+        sms: SnsSms::new(&config),
+        email: SesEmail::new(
+            &config,
+            std::env::var("ROSTER_EMAIL_FROM").expect("ROSTER_EMAIL_FROM"),
+        ),
+        config: SenderConfig::default(),
+    }
+}
+
+/// A user in a fresh tenant with a unique phone and e-mail (plus `extra` fields).
+async fn seeded(store: &DynamoStore, extra: UserDraft) -> User {
+    let tenant = fresh_tenant();
+    let dept = DepartmentId::parse("sales").unwrap();
+    create_department(store, &tenant, &dept).await;
+    let id = ulid::Ulid::new().to_string().to_lowercase();
+    let user = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            login: extra.login.clone().or(Some(format!("u{}", &id[..12]))),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            email: extra.email.clone().or(Some(format!("{id}@example.com"))),
+            mobile_phone: extra.mobile_phone.clone().or(Some(unique_us_mobile())),
+            ..extra
+        },
+    );
+    store.create_user(&user).await.unwrap();
+    user
+}
+
+/// The sample event with its placeholders pointed at `user` and a fresh request id.
+fn event(file: &str, tenant: &TenantId, user: &User, request_id: &str) -> SnsEvent {
+    let path = format!(
+        "{}/../../events/activation-sender/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("\\\"acme\\\"", &format!("\\\"{tenant}\\\""))
+        .replace("01JD0000000000000000000000", &user.id.to_string())
+        .replace("01JD00000000000000000REQ01", request_id)
+        .replace("01JD00000000000000000REQ02", request_id);
+    serde_json::from_str(&text).unwrap()
+}
+
+fn request_event(tenant: &TenantId, user: &User, channels: &[&str]) -> SnsEvent {
+    let mut e = event(
+        "welcome-sms-email.json",
+        tenant,
+        user,
+        &ulid::Ulid::new().to_string(),
+    );
+    let mut message: serde_json::Value = serde_json::from_str(&e.records[0].sns.message).unwrap();
+    message["channels"] = json!(channels);
+    e.records[0].sns.message = message.to_string();
+    e
+}
+
+async fn code_matches(store: &DynamoStore, user: &User, code: &str) -> bool {
+    let stored = store
+        .get_code(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .expect("a code is stored");
+    let hash: PasswordHash = serde_json::from_value(json!(stored.code_hash)).unwrap();
+    assert!(!stored.code_hash.contains(code), "only a hash is stored");
+    hash.verify(&Password::new(code.to_owned()))
+}
+
+#[tokio::test]
+async fn the_sample_request_sends_one_sms_and_one_email_however_often_it_is_delivered() {
+    let app = app().await;
+    let user = seeded(&app.store, UserDraft::default()).await;
+    let phone = user.profile.mobile_phone.clone().unwrap();
+    let email = user.profile.email.clone().unwrap();
+    let request_id = ulid::Ulid::new().to_string();
+    for _ in 0..3 {
+        let e = event(
+            "welcome-sms-email.json",
+            &user.tenant_id,
+            &user,
+            &request_id,
+        );
+        handle(&app, e).await.unwrap();
+    }
+    let texts = sms_to(phone.as_str());
+    assert_eq!(texts.len(), 1, "one SMS for three deliveries: {texts:?}");
+    let mails = emails_to(email.as_str());
+    assert_eq!(mails.len(), 1, "one e-mail for three deliveries");
+    let code = code_in(&texts[0]).expect("the SMS carries the code");
+    assert_eq!(
+        code_in(&mails[0].1).as_deref(),
+        Some(code.as_str()),
+        "the same code by both channels"
+    );
+    assert!(code_matches(&app.store, &user, &code).await);
+
+    let stored = app
+        .store
+        .get_user(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let state = stored
+        .activation
+        .expect("the outcome is recorded on the user");
+    assert_eq!(state.request_id, request_id);
+    assert!(
+        state
+            .deliveries
+            .iter()
+            .all(|d| d.outcome == DeliveryOutcome::Sent),
+        "{state:?}"
+    );
+    assert_eq!(
+        stored.version, user.version,
+        "recording the outcome does not bump the version"
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_messages_are_dropped_without_failing() {
+    let app = app().await;
+    let user = seeded(&app.store, UserDraft::default()).await;
+    for file in ["malformed.json", "unsupported-version.json"] {
+        let e = event(file, &user.tenant_id, &user, &ulid::Ulid::new().to_string());
+        handle(&app, e)
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+    }
+    let mut ghost = user.clone();
+    ghost.id = roster_domain::ids::UserId::generate();
+    handle(&app, request_event(&user.tenant_id, &ghost, &["sms"]))
+        .await
+        .unwrap();
+    assert!(sms_to(user.profile.mobile_phone.as_ref().unwrap().as_str()).is_empty());
+}
+
+#[tokio::test]
+async fn no_international_sms_but_email_still_goes() {
+    let app = app().await;
+    let user = seeded(
+        &app.store,
+        UserDraft {
+            mobile_phone: Some("+44 7911 123456".into()),
+            ..UserDraft::default()
+        },
+    )
+    .await;
+    handle(
+        &app,
+        request_event(&user.tenant_id, &user, &["sms", "email"]),
+    )
+    .await
+    .unwrap();
+    assert!(sms_to("+447911123456").is_empty(), "no SMS abroad");
+    assert_eq!(
+        emails_to(user.profile.email.as_ref().unwrap().as_str()).len(),
+        1
+    );
+    let state = app
+        .store
+        .get_user(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .activation
+        .unwrap();
+    let sms = state
+        .deliveries
+        .iter()
+        .find(|d| d.channel == roster_domain::activation::Channel::Sms)
+        .unwrap();
+    assert_eq!(sms.outcome, DeliveryOutcome::NotSent);
+    assert!(
+        sms.reason.as_deref().unwrap().contains("international SMS"),
+        "{sms:?}"
+    );
+}
+
+#[tokio::test]
+async fn disabled_and_manual_users_get_no_code() {
+    let app = app().await;
+    let mut disabled = seeded(&app.store, UserDraft::default()).await;
+    let mut next = disabled.clone().touched(&roster_tests::admin());
+    next.status = UserStatus::Disabled;
+    app.store.update_user(&disabled, &next).await.unwrap();
+    disabled = next;
+    let manual = seeded(
+        &app.store,
+        UserDraft {
+            activation_method: Some("manual".into()),
+            imei: Some("490154203237518".into()),
+            ..UserDraft::default()
+        },
+    )
+    .await;
+    for user in [&disabled, &manual] {
+        handle(
+            &app,
+            request_event(&user.tenant_id, user, &["sms", "email"]),
+        )
+        .await
+        .unwrap();
+        assert!(sms_to(user.profile.mobile_phone.as_ref().unwrap().as_str()).is_empty());
+        assert!(emails_to(user.profile.email.as_ref().unwrap().as_str()).is_empty());
+        assert!(
+            app.store
+                .get_code(&user.tenant_id, &user.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let state = app
+            .store
+            .get_user(&user.tenant_id, &user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .activation
+            .unwrap();
+        assert!(
+            state
+                .deliveries
+                .iter()
+                .all(|d| d.outcome == DeliveryOutcome::NotSent && d.reason.is_some())
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failing_sms_service_fails_the_invocation_records_it_and_a_retry_sends_once() {
+    let working = app().await;
+    let user = seeded(&working.store, UserDraft::default()).await;
+    let phone = user.profile.mobile_phone.clone().unwrap();
+    // The same SDK client, pointed at a port where nothing listens: every attempt fails.
+    let broken_config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url("http://127.0.0.1:9")
+        .load()
+        .await;
+    let broken = App {
+        store: store().await,
+        sms: SnsSms::new(&broken_config),
+        email: SesEmail::new(&broken_config, "no-reply@roster.example"),
+        config: SenderConfig::default(),
+    };
+    let e = request_event(&user.tenant_id, &user, &["sms"]);
+    assert!(
+        handle(&broken, e.clone()).await.is_err(),
+        "the invocation fails so Lambda retries it"
+    );
+    let state = working
+        .store
+        .get_user(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .activation
+        .unwrap();
+    assert_eq!(state.deliveries[0].outcome, DeliveryOutcome::Failed);
+    assert!(sms_to(phone.as_str()).is_empty());
+
+    handle(&working, e.clone()).await.unwrap();
+    handle(&working, e).await.unwrap();
+    assert_eq!(sms_to(phone.as_str()).len(), 1, "the retry sends once");
+    let state = working
+        .store
+        .get_user(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .activation
+        .unwrap();
+    assert_eq!(state.deliveries[0].outcome, DeliveryOutcome::Sent);
+}
+
+#[tokio::test]
+async fn a_new_request_replaces_the_previous_code() {
+    let app = app().await;
+    let user = seeded(&app.store, UserDraft::default()).await;
+    let phone = user.profile.mobile_phone.clone().unwrap();
+    handle(&app, request_event(&user.tenant_id, &user, &["sms"]))
+        .await
+        .unwrap();
+    handle(&app, request_event(&user.tenant_id, &user, &["sms"]))
+        .await
+        .unwrap();
+    let texts = sms_to(phone.as_str());
+    assert_eq!(texts.len(), 2);
+    let first = code_in(&texts[0]).unwrap();
+    let second = code_in(&texts[1]).unwrap();
+    assert!(code_matches(&app.store, &user, &second).await);
+    assert!(
+        first == second || !code_matches(&app.store, &user, &first).await,
+        "the old code is dead"
+    );
+}

@@ -1,0 +1,79 @@
+//! `POST /v1/activate`: the public endpoint a device calls with login + code or login + IMEI.
+//!
+//! Its own function because it is public: no authorizer, its own throttling, and privileges
+//! limited to reading users, codes and marking a user trusted.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use roster_domain::activation::{ActivationAttempt, ActivationFailure, Proof, activate_device};
+use roster_domain::error::AppError;
+use roster_domain::store::{ActivationCodeStore, FindUser, UpdateUser};
+use roster_http::{error_response, json, json_body};
+use serde::Deserialize;
+use serde_json::json as json_value;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivateBody {
+    tenant_id: String,
+    login: String,
+    code: Option<String>,
+    imei: Option<String>,
+}
+
+fn attempt(request: &Request) -> Result<ActivationAttempt, AppError> {
+    if request.method() != "POST" {
+        return Err(AppError::MethodNotAllowed("use POST".into()));
+    }
+    if request.uri().path().trim_end_matches('/') != "/v1/activate" {
+        return Err(AppError::NotFound("route"));
+    }
+    let body: ActivateBody = json_body(request)?;
+    let proof = match (body.code, body.imei) {
+        (Some(code), None) => Proof::Code(code),
+        (None, Some(imei)) => Proof::Imei(imei),
+        _ => {
+            return Err(AppError::bad_request(
+                "send either a code or an imei, not both",
+            ));
+        }
+    };
+    Ok(ActivationAttempt {
+        tenant_id: body.tenant_id,
+        login: body.login,
+        proof,
+    })
+}
+
+pub async fn handle<S>(store: &S, request: Request) -> Response<Body>
+where
+    S: FindUser + UpdateUser + ActivationCodeStore + Sync,
+{
+    let attempt = match attempt(&request) {
+        Ok(a) => a,
+        Err(e) => return error_response(&e),
+    };
+    match activate_device(store, attempt).await {
+        Ok(user) => {
+            tracing::info!(user_id = %user.id, "device activated");
+            json(
+                StatusCode::OK,
+                &json_value!({ "status": "activated", "user_id": user.id, "trusted": true }),
+            )
+        }
+        Err(ActivationFailure::Invalid { attempts_left }) => {
+            tracing::info!(attempts_left, "activation refused");
+            json(
+                StatusCode::UNAUTHORIZED,
+                &json_value!({ "error": {
+                    "code": "activation_failed",
+                    "message": "the login or the code is not valid",
+                    "fields": [],
+                    "attempts_left": attempts_left,
+                }}),
+            )
+        }
+        Err(ActivationFailure::BadRequest(errors)) => error_response(&AppError::Validation(errors)),
+        Err(ActivationFailure::Store(e)) => error_response(&AppError::from(e)),
+    }
+}
