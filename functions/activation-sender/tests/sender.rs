@@ -16,15 +16,7 @@ use serde_json::json;
 
 async fn app() -> App<DynamoStore, SnsSms, SesEmail> {
     let config = roster_aws::load_aws_config().await;
-    App {
-        store: store().await,
-        sms: SnsSms::new(&config),
-        email: SesEmail::new(
-            &config,
-            std::env::var("ROSTER_EMAIL_FROM").expect("ROSTER_EMAIL_FROM"),
-        ),
-        config: SenderConfig::default(),
-    }
+    App::from_environment(&config).expect("run through scripts/test")
 }
 
 /// A user in a fresh tenant with a unique phone and e-mail (plus `extra` fields).

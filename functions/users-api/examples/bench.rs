@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use roster_aws::{DynamoStore, S3ExportStore, SnsActivationPublisher, s3_client};
+use roster_aws::DynamoStore;
 use roster_domain::ids::DepartmentId;
 use roster_tests::apigw::{Call, claims};
 use roster_tests::{create_department, fresh_tenant};
@@ -68,16 +68,9 @@ async fn main() {
             aws_sdk_dynamodb::Client::from_conf(dynamo_config),
             std::env::var("ROSTER_TABLE").unwrap(),
         ),
-        publisher: SnsActivationPublisher::new(
-            aws_sdk_sns::Client::new(&config),
-            std::env::var("ROSTER_TOPIC_ARN").unwrap(),
-        ),
-        exports: S3ExportStore::new(
-            s3_client(&config),
-            std::env::var("ROSTER_IMPORT_BUCKET").unwrap(),
-        ),
-        inline_export_bytes: users_api::DEFAULT_INLINE_EXPORT_BYTES,
+        ..App::from_environment(&config).unwrap()
     };
+
     let tenant = fresh_tenant();
     create_department(&app.store, &tenant, &DepartmentId::parse("sales").unwrap()).await;
     let admin = claims("bench", tenant.as_str(), &["admin"], &[]);

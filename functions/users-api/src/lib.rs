@@ -47,6 +47,32 @@ pub struct App<S, P, X> {
     pub inline_export_bytes: usize,
 }
 
+impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws::S3ExportStore> {
+    /// The real adapters, named by the function's environment (`ROSTER_TABLE`,
+    /// `ROSTER_TOPIC_ARN`, `ROSTER_IMPORT_BUCKET`, optional `ROSTER_EXPORT_INLINE_BYTES`).
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+        Ok(Self {
+            store: roster_aws::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                env("ROSTER_TABLE")?,
+            ),
+            publisher: roster_aws::SnsActivationPublisher::new(
+                aws_sdk_sns::Client::new(config),
+                env("ROSTER_TOPIC_ARN")?,
+            ),
+            exports: roster_aws::S3ExportStore::new(
+                roster_aws::s3_client(config),
+                env("ROSTER_IMPORT_BUCKET")?,
+            ),
+            inline_export_bytes: std::env::var("ROSTER_EXPORT_INLINE_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_INLINE_EXPORT_BYTES),
+        })
+    }
+}
+
 /// Handles one request; every failure becomes the JSON error shape.
 pub async fn handle<S, P, X>(app: &App<S, P, X>, request: Request) -> Response<Body>
 where

@@ -1,0 +1,257 @@
+//! `POST /v1/activate` against the emulator.
+
+use device_activation::handle;
+use lambda_http::Body;
+use roster_aws::DynamoStore;
+use roster_domain::activation::{ActivationCode, MAX_ATTEMPTS};
+use roster_domain::enums::UserStatus;
+use roster_domain::ids::DepartmentId;
+use roster_domain::password::{Password, PasswordHash};
+use roster_domain::store::{ActivationCodeStore, CreateUser, GetUser, UpdateUser};
+use roster_domain::user::User;
+use roster_domain::validation::UserDraft;
+use roster_tests::apigw::{Call, request_from_event};
+use roster_tests::{admin, create_department, fresh_tenant, store, user_from};
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+async fn seeded(store: &DynamoStore, login: &str, extra: UserDraft) -> User {
+    let tenant = fresh_tenant();
+    let dept = DepartmentId::parse("sales").unwrap();
+    create_department(store, &tenant, &dept).await;
+    let user = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            login: Some(login.into()),
+            first_name: Some("Dev".into()),
+            last_name: Some("Ice".into()),
+            mobile_phone: Some("+12015550123".into()),
+            ..extra
+        },
+    );
+    store.create_user(&user).await.unwrap();
+    user
+}
+
+async fn give_code(store: &DynamoStore, user: &User, code: &str, expires_in: Duration) {
+    store
+        .put_code(&ActivationCode {
+            tenant_id: user.tenant_id.clone(),
+            user_id: user.id,
+            code_hash: PasswordHash::hash(&Password::new(code.into()))
+                .unwrap()
+                .as_phc()
+                .to_owned(),
+            expires_at: OffsetDateTime::now_utc() + expires_in,
+            failed_attempts: 0,
+            request_id: None,
+        })
+        .await
+        .unwrap();
+}
+
+async fn activate(store: &DynamoStore, body: Value) -> (u16, Value) {
+    let response = handle(
+        store,
+        Call::new("POST", "/v1/activate").json(body).request(),
+    )
+    .await;
+    let status = response.status().as_u16();
+    let body = match response.into_body() {
+        Body::Text(t) => serde_json::from_str(&t).unwrap(),
+        _ => Value::Null,
+    };
+    (status, body)
+}
+
+fn failure(body: &Value) -> (&str, u64) {
+    (
+        body["error"]["code"].as_str().unwrap(),
+        body["error"]["attempts_left"].as_u64().unwrap(),
+    )
+}
+
+async fn trusted(store: &DynamoStore, user: &User) -> bool {
+    store
+        .get_user(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .trusted
+}
+
+#[tokio::test]
+async fn the_sample_events_activate_by_code_and_by_imei() {
+    let store = store().await;
+    let by_code = seeded(&store, "John.Smith", UserDraft::default()).await;
+    give_code(&store, &by_code, "12345678", Duration::hours(24)).await;
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/device-activation"
+    );
+    let text = std::fs::read_to_string(format!("{dir}/activate-with-code.json")).unwrap();
+    let text = text.replace("\\\"acme\\\"", &format!("\\\"{}\\\"", by_code.tenant_id));
+    let response = handle(&store, request_from_event(&text)).await;
+    assert_eq!(response.status(), 200);
+    assert!(trusted(&store, &by_code).await);
+
+    let by_imei = seeded(
+        &store,
+        "Bus.57",
+        UserDraft {
+            activation_method: Some("manual".into()),
+            imei: Some("490154203237518".into()),
+            ..UserDraft::default()
+        },
+    )
+    .await;
+    let text = std::fs::read_to_string(format!("{dir}/activate-with-imei.json")).unwrap();
+    let text = text.replace("\\\"acme\\\"", &format!("\\\"{}\\\"", by_imei.tenant_id));
+    let response = handle(&store, request_from_event(&text)).await;
+    assert_eq!(response.status(), 200);
+    assert!(trusted(&store, &by_imei).await);
+}
+
+#[tokio::test]
+async fn wrong_codes_count_down_and_the_fifth_kills_the_code() {
+    let store = store().await;
+    let user = seeded(&store, "counted", UserDraft::default()).await;
+    give_code(&store, &user, "11112222", Duration::hours(1)).await;
+    for left in (0..MAX_ATTEMPTS).rev() {
+        let (status, body) = activate(
+            &store,
+            json!({"tenant_id": user.tenant_id, "login": "counted", "code": "99998888"}),
+        )
+        .await;
+        assert_eq!(
+            (status, failure(&body)),
+            (401, ("activation_failed", u64::from(left)))
+        );
+    }
+    let (status, body) = activate(
+        &store,
+        json!({"tenant_id": user.tenant_id, "login": "counted", "code": "11112222"}),
+    )
+    .await;
+    assert_eq!(
+        (status, failure(&body)),
+        (401, ("activation_failed", 0)),
+        "the right code no longer works"
+    );
+    assert!(!trusted(&store, &user).await);
+}
+
+#[tokio::test]
+async fn a_code_works_once_and_not_after_expiry() {
+    let store = store().await;
+    let user = seeded(&store, "once", UserDraft::default()).await;
+    give_code(&store, &user, "55556666", Duration::hours(1)).await;
+    let body = json!({"tenant_id": user.tenant_id, "login": "ONCE", "code": " 55556666 "});
+    let (status, ok) = activate(&store, body.clone()).await;
+    assert_eq!(status, 200, "{ok}");
+    assert_eq!(ok["user_id"], user.id.to_string());
+    let (status, again) = activate(&store, body).await;
+    assert_eq!((status, failure(&again).0), (401, "activation_failed"));
+
+    let late = seeded(&store, "late", UserDraft::default()).await;
+    give_code(&store, &late, "77778888", Duration::seconds(-1)).await;
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": late.tenant_id, "login": "late", "code": "77778888"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(!trusted(&store, &late).await);
+}
+
+#[tokio::test]
+async fn unknown_logins_look_exactly_like_wrong_codes() {
+    let store = store().await;
+    let user = seeded(&store, "real.user", UserDraft::default()).await;
+    give_code(&store, &user, "12121212", Duration::hours(1)).await;
+    let wrong = activate(
+        &store,
+        json!({"tenant_id": user.tenant_id, "login": "real.user", "code": "00000000"}),
+    )
+    .await;
+    let unknown = activate(
+        &store,
+        json!({"tenant_id": user.tenant_id, "login": "nobody.here", "code": "00000000"}),
+    )
+    .await;
+    let other_tenant = activate(
+        &store,
+        json!({"tenant_id": fresh_tenant(), "login": "real.user", "code": "12121212"}),
+    )
+    .await;
+    assert_eq!(wrong, unknown, "same status, same body");
+    assert_eq!(unknown, other_tenant);
+}
+
+#[tokio::test]
+async fn disabled_users_and_wrong_imeis_cannot_activate() {
+    let store = store().await;
+    let user = seeded(&store, "off.user", UserDraft::default()).await;
+    give_code(&store, &user, "34343434", Duration::hours(1)).await;
+    let mut next = user.clone().touched(&admin());
+    next.status = UserStatus::Disabled;
+    store.update_user(&user, &next).await.unwrap();
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": user.tenant_id, "login": "off.user", "code": "34343434"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    let manual = seeded(
+        &store,
+        "gateway",
+        UserDraft {
+            activation_method: Some("manual".into()),
+            imei: Some("1234567890123".into()),
+            ..UserDraft::default()
+        },
+    )
+    .await;
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": manual.tenant_id, "login": "gateway", "imei": "490154203237518"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let automatic = seeded(&store, "auto.user", UserDraft::default()).await;
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": automatic.tenant_id, "login": "auto.user", "imei": "1234567890123"}),
+    )
+    .await;
+    assert_eq!(status, 401, "an automatic user cannot activate by IMEI");
+    assert!(!trusted(&store, &manual).await && !trusted(&store, &automatic).await);
+}
+
+#[tokio::test]
+async fn malformed_requests_are_400() {
+    let store = store().await;
+    for body in [
+        json!({"tenant_id": "acme", "login": "x"}),
+        json!({"tenant_id": "acme", "login": "x", "code": "1", "imei": "1234567890123"}),
+        json!({"tenant_id": "acme", "login": "x", "code": "1", "extra": true}),
+        json!({"login": "x", "code": "1"}),
+    ] {
+        let (status, reply) = activate(&store, body.clone()).await;
+        assert_eq!(status, 400, "{body}: {reply}");
+    }
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": "a#b", "login": "x", "code": "1"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": "acme", "login": "x", "imei": "12"}),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
