@@ -8,6 +8,7 @@ pub mod enums;
 pub mod error;
 pub mod export;
 pub mod ids;
+pub mod import;
 pub mod import_job;
 pub mod organisation;
 pub mod password;

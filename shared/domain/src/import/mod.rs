@@ -1,0 +1,7 @@
+//! Bulk import from spreadsheets: reading files, mapping headers and rows, and writing the
+//! error report. The job runner (storage, S3, checkpoints) builds on these.
+
+pub mod columns;
+pub mod report;
+pub mod rows;
+pub mod sheet;

@@ -1,0 +1,478 @@
+//! Reading import files row by row: CSV streamed from any reader (delimiter and encoding
+//! detected), XLSX, XLS and ODS through calamine (first sheet). Cells come out as the text a
+//! person typed: numbers that are phone numbers or IMEIs keep all their digits, with no `.0`
+//! and no exponent.
+
+use std::io::{BufRead, BufReader, Cursor, Read, Seek};
+
+use calamine::{Data, DataRef, Reader, Sheets};
+use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+
+/// Files larger than this are refused before reading.
+pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+/// Data rows (after the header) a file may have.
+pub const MAX_ROWS: u64 = 1_000_000;
+/// What the parts of an XLSX/ODS may inflate to in total (zip-bomb guard).
+pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+    Xls,
+    Ods,
+}
+
+impl FileFormat {
+    /// By extension; anything that is not a known spreadsheet is read as CSV text.
+    pub fn from_name(name: &str) -> Self {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+            Self::Xlsx
+        } else if lower.ends_with(".xls") {
+            Self::Xls
+        } else if lower.ends_with(".ods") {
+            Self::Ods
+        } else {
+            Self::Csv
+        }
+    }
+}
+
+/// A data row: its number as a person sees it in the sheet (1-based), and its cells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub number: u64,
+    pub cells: Vec<String>,
+}
+
+impl Row {
+    fn is_blank(&self) -> bool {
+        self.cells.iter().all(|c| c.trim().is_empty())
+    }
+}
+
+/// What the reader reports, in order: the header once, then data rows.
+#[derive(Debug)]
+pub enum SheetEvent {
+    Header(Vec<String>),
+    Row(Row),
+}
+
+/// A file-level failure, in words for the job record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(pub String);
+
+fn read_error(message: impl Into<String>) -> ReadError {
+    ReadError(message.into())
+}
+
+/// How CSV text was written: found by looking at its start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvDialect {
+    pub delimiter: u8,
+    pub encoding: &'static Encoding,
+}
+
+fn sniff_encoding(head: &[u8]) -> Result<&'static Encoding, ReadError> {
+    if let Some((encoding, _)) = Encoding::for_bom(head) {
+        return Ok(encoding);
+    }
+    if head.contains(&0) {
+        return Err(read_error(
+            "the file is not text in a known encoding (save it as CSV UTF-8, or as XLSX)",
+        ));
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => Ok(UTF_8),
+        // A multi-byte character cut at the end of the sample is still UTF-8.
+        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => Ok(UTF_8),
+        Err(_) => Ok(WINDOWS_1252),
+    }
+}
+
+/// The most frequent of `,` `;` and tab in the first line, outside quotes.
+fn sniff_delimiter(first_line: &str) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for c in first_line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => counts[0] += 1,
+            ';' if !quoted => counts[1] += 1,
+            '\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|i| (counts[*i], 2 - *i)).unwrap_or(0);
+    [b',', b';', b'\t'][best]
+}
+
+/// Reads CSV from `input` without holding it in memory, calling `visit` per event; `visit`
+/// returns `false` to stop early. Returns the dialect it detected.
+pub fn read_csv<R: Read>(
+    input: R,
+    visit: &mut dyn FnMut(SheetEvent) -> bool,
+) -> Result<CsvDialect, ReadError> {
+    let mut buffered = BufReader::with_capacity(64 * 1024, input);
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| read_error(format!("the file could not be read: {e}")))?
+        .to_vec();
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(read_error("the file is empty"));
+    }
+    let encoding = sniff_encoding(&head)?;
+    let (decoded_head, _, _) = encoding.decode(&head);
+    let first_line = decoded_head
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    let delimiter = sniff_delimiter(&first_line);
+    let text = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(buffered);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text);
+    let mut header_seen = false;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                return Err(read_error(format!(
+                    "the CSV cannot be read near line {line}: {e}"
+                )));
+            }
+        }
+        let row = Row {
+            number: record.position().map_or(line, |p| p.line()),
+            cells: record
+                .iter()
+                .map(|c| c.trim_start_matches('\u{feff}').to_owned())
+                .collect(),
+        };
+        if row.is_blank() {
+            continue;
+        }
+        let event = if header_seen {
+            SheetEvent::Row(row)
+        } else {
+            header_seen = true;
+            SheetEvent::Header(row.cells)
+        };
+        if !visit(event) {
+            break;
+        }
+    }
+    if !header_seen {
+        return Err(read_error("the file is empty"));
+    }
+    Ok(CsvDialect {
+        delimiter,
+        encoding,
+    })
+}
+
+/// A number as the digits a person typed: `2015550123`, not `2015550123.0` or `2.01e9`.
+fn number_text(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e17 {
+        format!("{f:.0}")
+    } else {
+        f.to_string()
+    }
+}
+
+fn data_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.to_string(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn data_ref_text(cell: &DataRef<'_>) -> String {
+    match cell {
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::String(s) => s.clone(),
+        DataRef::Empty => String::new(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => Data::DateTime(*d).to_string_lossy(),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+trait Lossy {
+    fn to_string_lossy(&self) -> String;
+}
+
+impl Lossy for Data {
+    fn to_string_lossy(&self) -> String {
+        data_text(self)
+    }
+}
+
+/// Refuses zip containers that would inflate beyond [`MAX_UNPACKED_BYTES`] (zip bombs).
+fn check_zip<RS: Read + Seek>(data: RS) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(data).map_err(|_| not_a_workbook())?;
+    let total = match archive.decompressed_size() {
+        Some(total) => total,
+        None => {
+            let mut total = 0u128;
+            for i in 0..archive.len() {
+                let entry = archive.by_index_raw(i).map_err(|_| not_a_workbook())?;
+                total += u128::from(entry.size());
+            }
+            total
+        }
+    };
+    if total > u128::from(MAX_UNPACKED_BYTES) {
+        return Err(read_error(format!(
+            "the file would unpack to more than {} GB: it is refused",
+            MAX_UNPACKED_BYTES >> 30
+        )));
+    }
+    Ok(())
+}
+
+fn not_a_workbook() -> ReadError {
+    read_error(
+        "the file is not a readable spreadsheet (damaged, password-protected, or not the format its name says)",
+    )
+}
+
+/// Emits rows of one sheet given as (row index, column index, text) cells in row order.
+struct RowAssembler<'v> {
+    visit: &'v mut dyn FnMut(SheetEvent) -> bool,
+    current: Option<(u32, Vec<String>)>,
+    header_seen: bool,
+    stopped: bool,
+}
+
+impl<'v> RowAssembler<'v> {
+    fn new(visit: &'v mut dyn FnMut(SheetEvent) -> bool) -> Self {
+        Self {
+            visit,
+            current: None,
+            header_seen: false,
+            stopped: false,
+        }
+    }
+
+    fn cell(&mut self, row: u32, column: u32, text: String) {
+        if self.stopped || text.is_empty() {
+            return;
+        }
+        if self.current.as_ref().is_some_and(|(r, _)| *r != row) {
+            self.flush();
+        }
+        let (_, cells) = self.current.get_or_insert_with(|| (row, Vec::new()));
+        let column = column as usize;
+        // Cells beyond a sane width are not a user row; do not allocate for them.
+        if column < 1024 {
+            if cells.len() <= column {
+                cells.resize(column + 1, String::new());
+            }
+            cells[column] = text;
+        }
+    }
+
+    fn flush(&mut self) {
+        let Some((row, cells)) = self.current.take() else {
+            return;
+        };
+        let row = Row {
+            number: u64::from(row) + 1,
+            cells,
+        };
+        if row.is_blank() || self.stopped {
+            return;
+        }
+        let event = if self.header_seen {
+            SheetEvent::Row(row)
+        } else {
+            self.header_seen = true;
+            SheetEvent::Header(row.cells)
+        };
+        if !(self.visit)(event) {
+            self.stopped = true;
+        }
+    }
+
+    fn finish(mut self) -> Result<(), ReadError> {
+        self.flush();
+        if self.header_seen {
+            Ok(())
+        } else {
+            Err(read_error("the first sheet is empty"))
+        }
+    }
+}
+
+/// Reads the first sheet of an XLSX, XLS or ODS file held in memory.
+pub fn read_workbook(
+    bytes: Vec<u8>,
+    format: FileFormat,
+    visit: &mut dyn FnMut(SheetEvent) -> bool,
+) -> Result<(), ReadError> {
+    if bytes.is_empty() {
+        return Err(read_error("the file is empty"));
+    }
+    if matches!(format, FileFormat::Xlsx | FileFormat::Ods) {
+        check_zip(Cursor::new(&bytes))?;
+    }
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| read_error("the workbook has no sheet"))?;
+    let mut rows = RowAssembler::new(visit);
+    match &mut workbook {
+        Sheets::Xlsx(xlsx) => {
+            // Streams the sheet's XML: memory follows the cells present, not the declared size.
+            let mut cells = xlsx
+                .worksheet_cells_reader(&first)
+                .map_err(|_| not_a_workbook())?;
+            while let Some(cell) = cells.next_cell().map_err(|_| not_a_workbook())? {
+                let (r, c) = cell.get_position();
+                rows.cell(r, c, data_ref_text(cell.get_value()));
+                if rows.stopped {
+                    break;
+                }
+            }
+        }
+        other => {
+            let range = other
+                .worksheet_range(&first)
+                .map_err(|_| not_a_workbook())?;
+            for (r, c, value) in range.used_cells() {
+                let (start_row, start_col) = range.start().unwrap_or((0, 0));
+                rows.cell(start_row + r as u32, start_col + c as u32, data_text(value));
+                if rows.stopped {
+                    break;
+                }
+            }
+        }
+    }
+    rows.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect_csv(bytes: &[u8]) -> Result<(CsvDialect, Vec<SheetEvent>), ReadError> {
+        let mut events = Vec::new();
+        let dialect = read_csv(bytes, &mut |e| {
+            events.push(e);
+            true
+        })?;
+        Ok((dialect, events))
+    }
+
+    fn rows(events: &[SheetEvent]) -> Vec<(u64, Vec<String>)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                SheetEvent::Row(r) => Some((r.number, r.cells.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn delimiters_are_detected() {
+        for (text, delimiter) in [
+            ("a,b,c\n1,2,3\n", b','),
+            ("a;b;c\n1;2;3\n", b';'),
+            ("a\tb\tc\n1\t2\t3\n", b'\t'),
+            ("\"x;y\",b,c\n1,2,3\n", b','),
+        ] {
+            let (dialect, events) = collect_csv(text.as_bytes()).unwrap();
+            assert_eq!(dialect.delimiter, delimiter, "{text:?}");
+            assert_eq!(rows(&events)[0].1.len(), 3);
+        }
+    }
+
+    #[test]
+    fn encodings_are_detected() {
+        let utf8_bom = b"\xef\xbb\xbfname\nZo\xc3\xab\n";
+        let (d, e) = collect_csv(utf8_bom).unwrap();
+        assert_eq!(d.encoding, UTF_8);
+        assert!(matches!(&e[0], SheetEvent::Header(h) if h[0] == "name"));
+        assert_eq!(rows(&e)[0].1[0], "Zoë");
+
+        let mut utf16 = vec![0xff, 0xfe];
+        for unit in "name\nZoë\n".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (d, e) = collect_csv(&utf16).unwrap();
+        assert_eq!(d.encoding.name(), "UTF-16LE");
+        assert_eq!(rows(&e)[0].1[0], "Zoë");
+
+        let cp1252 = b"name\nZo\xeb M\xfcller\n";
+        let (d, e) = collect_csv(cp1252).unwrap();
+        assert_eq!(d.encoding, WINDOWS_1252);
+        assert_eq!(rows(&e)[0].1[0], "Zoë Müller");
+
+        assert!(
+            collect_csv(b"PK\x03\x04\x00\x00garbage\x00").is_err(),
+            "binary is refused"
+        );
+    }
+
+    #[test]
+    fn quoted_newlines_blank_rows_and_ragged_rows() {
+        let text = "\n\nlogin,note\na,\"line one\nline two\"\n\nb\nc,x,extra\n\n";
+        let (_, events) = collect_csv(text.as_bytes()).unwrap();
+        let r = rows(&events);
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0], (4, vec!["a".into(), "line one\nline two".into()]));
+        // Row numbers are those a spreadsheet shows for the file: the quoted newline stays
+        // inside row 4, the blank line is row 5.
+        assert_eq!(r[1], (6, vec!["b".into()]));
+        assert_eq!(r[2].1.len(), 3);
+    }
+
+    #[test]
+    fn empty_files_are_refused() {
+        assert!(collect_csv(b"").is_err());
+        assert!(collect_csv(b"\n\n  \n").is_err());
+    }
+
+    #[test]
+    fn numbers_keep_their_digits() {
+        assert_eq!(number_text(2015550123.0), "2015550123");
+        assert_eq!(number_text(490154203237518.0), "490154203237518");
+        assert_eq!(number_text(3.0), "3");
+        assert_eq!(number_text(2.5), "2.5");
+    }
+
+    #[test]
+    fn garbage_named_xlsx_is_a_clear_error() {
+        let err = read_workbook(b"this is not a zip".to_vec(), FileFormat::Xlsx, &mut |_| {
+            true
+        })
+        .unwrap_err();
+        assert!(err.0.contains("not a readable spreadsheet"), "{err}");
+        assert!(read_workbook(vec![], FileFormat::Xlsx, &mut |_| true).is_err());
+    }
+}
