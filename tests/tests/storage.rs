@@ -903,6 +903,11 @@ async fn import_jobs_are_listed_by_upload_date_range() {
             counts: ImportCounts::default(),
             warnings: vec![],
             error: None,
+            object_key: format!("imports/{tenant}/day{day}.csv"),
+            next_row: 0,
+            version: 0,
+            report_key: None,
+            csv_delimiter: None,
         };
         store.create_job(&job).await.unwrap();
         jobs.push(job);
@@ -922,7 +927,16 @@ async fn import_jobs_are_listed_by_upload_date_range() {
     let mut job = jobs[0].clone();
     job.status = ImportStatus::Completed;
     job.counts.created = 7;
-    store.save_job(&job).await.unwrap();
+    let before = job.version;
+    job.version += 1;
+    store.save_job(before, &job).await.unwrap();
+    assert!(
+        matches!(
+            store.save_job(before, &job).await,
+            Err(StoreError::VersionMismatch)
+        ),
+        "a stale save is refused"
+    );
     assert_eq!(store.get_job(&tenant, &job.id).await.unwrap().unwrap(), job);
     assert!(
         store

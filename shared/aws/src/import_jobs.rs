@@ -41,10 +41,23 @@ impl ImportJobStore for DynamoStore {
         self.get_record(keys::import_job(tenant, id), ENTITY).await
     }
 
-    async fn save_job(&self, job: &ImportJob) -> StoreResult<()> {
+    async fn save_job(&self, expected_version: u64, job: &ImportJob) -> StoreResult<()> {
         let item = self.job_item(job)?;
-        self.put_record(item, Some("attribute_exists(pk)"), StoreError::NotFound)
-            .await
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(pk) AND (version = :expected OR (attribute_not_exists(version) AND :expected = :zero))")
+            .expression_attribute_values(":expected", crate::item::n(expected_version))
+            .expression_attribute_values(":zero", crate::item::n(0))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if crate::error::is_condition_failure(&e) => Err(StoreError::VersionMismatch),
+            Err(e) => Err(crate::classify(e)),
+        }
     }
 
     async fn list_jobs(

@@ -10,6 +10,7 @@ mod cursor;
 mod departments;
 mod error;
 mod export_bucket;
+mod import_bucket;
 mod import_jobs;
 mod item;
 pub mod keys;
@@ -21,6 +22,7 @@ mod users;
 pub use activation_publisher::SnsActivationPublisher;
 pub use error::classify;
 pub use export_bucket::{S3ExportStore, s3_client};
+pub use import_bucket::{Continuation, S3ImportFiles, SqsContinuation};
 pub use messaging::{DELIVERY_ATTEMPTS, SesEmail, SnsSms};
 
 use aws_sdk_dynamodb::Client;

@@ -57,4 +57,57 @@ pub struct ImportJob {
     pub warnings: Vec<String>,
     /// A file-level failure (missing column, unreadable file), in words.
     pub error: Option<String>,
+    /// Where the uploaded file is (`imports/{tenant}/…`).
+    #[serde(default)]
+    pub object_key: String,
+    /// Data rows already handled: where a continuation resumes.
+    #[serde(default)]
+    pub next_row: u64,
+    /// Optimistic-locking counter: every save checks it, so two workers cannot both advance.
+    #[serde(default)]
+    pub version: u64,
+    /// The error report, once written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_key: Option<String>,
+    /// The CSV delimiter found in the file, reused for the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv_delimiter: Option<u8>,
+}
+
+impl ImportStatus {
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Self::Completed | Self::CompletedWithErrors | Self::Failed | Self::Cancelled
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Uploading => "uploading",
+            Self::Queued => "queued",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::CompletedWithErrors => "completed_with_errors",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl ImportMode {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', ' '], "_")
+            .as_str()
+        {
+            "partial" => Some(Self::Partial),
+            "all_or_nothing" => Some(Self::AllOrNothing),
+            "validate_only" => Some(Self::ValidateOnly),
+            "upsert" => Some(Self::Upsert),
+            _ => None,
+        }
+    }
 }

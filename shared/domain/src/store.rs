@@ -210,7 +210,12 @@ pub trait ImportJobStore {
         tenant: &TenantId,
         id: &ImportJobId,
     ) -> impl Future<Output = StoreResult<Option<ImportJob>>> + Send;
-    fn save_job(&self, job: &ImportJob) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Stores `job` if the stored one is still at `expected_version` (else `VersionMismatch`).
+    fn save_job(
+        &self,
+        expected_version: u64,
+        job: &ImportJob,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Jobs uploaded in `[from, to)`, oldest first.
     fn list_jobs(
         &self,

@@ -2,6 +2,8 @@
 //! error report. The job runner (storage, S3, checkpoints) builds on these.
 
 pub mod columns;
+pub mod files;
 pub mod report;
 pub mod rows;
+pub mod runner;
 pub mod sheet;

@@ -1,0 +1,192 @@
+//! The import bucket over S3 (streaming reads, reports, pre-signed links) and the
+//! continuation queue over SQS.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use roster_domain::ids::{ImportJobId, TenantId};
+use roster_domain::import::files::{ContinueJob, ImportFiles, StoredObject};
+
+use crate::export_bucket::LINK_LIFETIME;
+
+fn s3_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    e: aws_sdk_s3::error::SdkError<E, R>,
+) -> String {
+    aws_sdk_s3::error::DisplayErrorContext(e).to_string()
+}
+
+#[derive(Clone, Debug)]
+pub struct S3ImportFiles {
+    client: Client,
+    bucket: String,
+}
+
+impl S3ImportFiles {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+}
+
+impl ImportFiles for S3ImportFiles {
+    async fn head(&self, key: &str) -> Result<Option<StoredObject>, String> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(StoredObject {
+                size: out.content_length().unwrap_or(0).max(0) as u64,
+                metadata: out
+                    .metadata()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                            .collect()
+                    })
+                    .unwrap_or_else(HashMap::new),
+            })),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
+            Err(e) => Err(s3_error(e)),
+        }
+    }
+
+    async fn stream(&self, key: &str) -> Result<Box<dyn Read + Send>, String> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(s3_error)?;
+        Ok(Box::new(tokio_util::io::SyncIoBridge::new(
+            out.body.into_async_read(),
+        )))
+    }
+
+    async fn download(&self, key: &str) -> Result<Vec<u8>, String> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(s3_error)?;
+        let bytes = out.body.collect().await.map_err(|e| e.to_string())?;
+        Ok(bytes.into_bytes().to_vec())
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), String> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(s3_error)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, String> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(s3_error)?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn download_link(&self, key: &str) -> Result<String, String> {
+        let presigning = PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning)
+            .await
+            .map_err(s3_error)?;
+        Ok(request.uri().to_owned())
+    }
+
+    async fn upload_link(&self, key: &str) -> Result<String, String> {
+        let presigning = PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .presigned(presigning)
+            .await
+            .map_err(s3_error)?;
+        Ok(request.uri().to_owned())
+    }
+}
+
+/// The message that continues a job: `{"tenant_id", "job_id"}` on the continuation queue.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct Continuation {
+    pub tenant_id: TenantId,
+    pub job_id: ImportJobId,
+}
+
+#[derive(Clone, Debug)]
+pub struct SqsContinuation {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+impl SqsContinuation {
+    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+impl ContinueJob for SqsContinuation {
+    async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
+        let body = serde_json::to_string(&Continuation {
+            tenant_id: tenant.clone(),
+            job_id: *job,
+        })
+        .map_err(|e| e.to_string())?;
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
+    }
+}
