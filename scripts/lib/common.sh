@@ -62,10 +62,15 @@ export_aws_env() {
   export ROSTER_IMPORT_BUCKET="${ROSTER_IMPORT_BUCKET:-roster-imports}"
   export ROSTER_TOPIC_NAME="${ROSTER_TOPIC_NAME:-roster-activation}"
   export ROSTER_EMAIL_FROM="${ROSTER_EMAIL_FROM:-no-reply@roster.example}"
+  export ROSTER_IMPORT_QUEUE_NAME="${ROSTER_IMPORT_QUEUE_NAME:-roster-import-continuations}"
 }
 
-# Creates the table, bucket and topic from infra/template.yaml; exports ROSTER_TOPIC_ARN.
+# Creates the table, bucket, queue, topic and e-mail identity from infra/template.yaml;
+# exports ROSTER_TOPIC_ARN and ROSTER_IMPORT_QUEUE_URL.
 provision() {
-  ROSTER_TOPIC_ARN="$("$VENV/bin/python" "$ROOT/scripts/lib/provision.py" "$ROOT/infra/template.yaml")"
-  export ROSTER_TOPIC_ARN
+  local out
+  out="$("$VENV/bin/python" "$ROOT/scripts/lib/provision.py" "$ROOT/infra/template.yaml")"
+  ROSTER_TOPIC_ARN="$(sed -n 1p <<<"$out")"
+  ROSTER_IMPORT_QUEUE_URL="$(sed -n 2p <<<"$out")"
+  export ROSTER_TOPIC_ARN ROSTER_IMPORT_QUEUE_URL
 }

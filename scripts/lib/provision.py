@@ -88,11 +88,19 @@ def main() -> None:
     if sender not in existing:
         ses.create_email_identity(EmailIdentity=sender)
 
+    queue = one(template, "AWS::SQS::Queue")
+    sqs = session.client("sqs", endpoint_url=endpoint)
+    queue_url = sqs.create_queue(
+        QueueName=os.environ["ROSTER_IMPORT_QUEUE_NAME"],
+        Attributes={"VisibilityTimeout": str(queue["VisibilityTimeout"])},
+    )["QueueUrl"]
+
     one(template, "AWS::SNS::Topic")
     topic = session.client("sns", endpoint_url=endpoint).create_topic(
         Name=os.environ["ROSTER_TOPIC_NAME"]
     )
     print(topic["TopicArn"])
+    print(queue_url)
 
 
 if __name__ == "__main__":

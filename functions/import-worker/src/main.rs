@@ -1,18 +1,29 @@
-//! Imports a spreadsheet dropped into the import bucket (S3 ObjectCreated event).
-//!
-//! Thin entry point. Its behaviour arrives with its issue; until then it fails every event
-//! (so nothing is silently dropped: Lambda's retries and the dead-letter destination keep it).
+//! Wires the import worker: clients built once per cold start; each invocation hands over a
+//! minute before its deadline.
 
-use aws_lambda_events::event::s3::S3Event;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use import_worker::{HAND_OVER_MARGIN, Worker};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-
-async fn handler(event: LambdaEvent<S3Event>) -> Result<(), Error> {
-    tracing::error!(records = event.payload.records.len(), "not implemented yet");
-    Err("not implemented yet".into())
-}
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     roster_aws::telemetry::init();
-    run(service_fn(handler)).await
+    let config = roster_aws::load_aws_config().await;
+    let worker = Worker::from_environment(&config)?;
+    let worker = &worker;
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let left = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+        let hand_over_at = Instant::now() + left.saturating_sub(HAND_OVER_MARGIN);
+        worker
+            .handle(event.payload, Some(hand_over_at))
+            .await
+            .map_err(Error::from)
+    }))
+    .await
 }

@@ -121,7 +121,8 @@ impl SeenKeys {
 /// What the rules say about one row.
 enum Verdict {
     Valid(Box<(ValidUser, UserDraft)>),
-    Invalid(Vec<FieldError>),
+    /// With the row's draft when it could be read (upsert may still merge it into a user).
+    Invalid(Vec<FieldError>, Option<Box<UserDraft>>),
     Duplicate(Vec<FieldError>),
 }
 
@@ -135,10 +136,10 @@ impl Rules<'_> {
     fn judge(&self, row: &Row, seen: &mut SeenKeys) -> Verdict {
         let draft = match draft_from_row(self.map, &row.cells) {
             Ok(d) => d,
-            Err(errors) => return Verdict::Invalid(errors),
+            Err(errors) => return Verdict::Invalid(errors, None),
         };
         match validate_user(&draft, self.settings, self.departments) {
-            Err(errors) => Verdict::Invalid(errors.into_errors()),
+            Err(errors) => Verdict::Invalid(errors.into_errors(), Some(Box::new(draft))),
             Ok(valid) => {
                 let duplicates = seen.admit(row.number, &valid);
                 if duplicates.is_empty() {
@@ -519,13 +520,35 @@ where
         for (row, verdict) in chunk {
             match verdict {
                 Verdict::Valid(both) => valid.push((row, both)),
-                Verdict::Invalid(errors) => {
-                    self.job.counts.failed += 1;
-                    failed.push(FailedRow {
-                        number: row.number,
-                        cells: row.cells,
-                        errors,
-                    });
+                Verdict::Invalid(errors, draft) => {
+                    // Upsert: a row naming an existing login only needs to be valid once
+                    // merged into that user (blank cells keep the user's values).
+                    let upsert = write && self.job.mode == ImportMode::Upsert;
+                    let existing = match (&draft, upsert) {
+                        (Some(d), true) => match d.login.as_deref() {
+                            Some(login) => self.store.find_by_login(self.tenant(), login).await?,
+                            None => None,
+                        },
+                        _ => None,
+                    };
+                    let outcome = match (existing, draft) {
+                        (Some(user), Some(draft)) => {
+                            let actor = import_actor(&self.job.id);
+                            self.update_existing(user, *draft, &actor).await?
+                        }
+                        _ => Written::Failed(errors),
+                    };
+                    match outcome {
+                        Written::Failed(errors) => {
+                            self.job.counts.failed += 1;
+                            failed.push(FailedRow {
+                                number: row.number,
+                                cells: row.cells,
+                                errors,
+                            });
+                        }
+                        _ => self.job.counts.updated += 1,
+                    }
                 }
                 Verdict::Duplicate(errors) => {
                     self.job.counts.skipped += 1;

@@ -1,0 +1,791 @@
+//! The import worker end to end against the emulator: files are put into the bucket, the
+//! worker runs on the S3 events from events/, and users, job records and reports are checked.
+
+use std::time::Instant;
+
+use aws_sdk_s3::primitives::ByteStream;
+use import_worker::{Worker, job_id_for};
+use roster_aws::{DynamoStore, S3ImportFiles, SnsActivationPublisher, SqsContinuation};
+use roster_domain::ids::{Actor, DepartmentId, ImportJobId, TenantId};
+use roster_domain::import::files::ImportFiles;
+use roster_domain::import::runner::ImportConfig;
+use roster_domain::import::sheet::{FileFormat, SheetEvent, read_csv, read_workbook};
+use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
+use roster_tests::{create_department, fresh_tenant};
+use rust_xlsxwriter::Workbook;
+use serde_json::Value;
+
+type TestWorker = Worker<DynamoStore, S3ImportFiles, SnsActivationPublisher, SqsContinuation>;
+
+struct Env {
+    worker: TestWorker,
+    tenant: TenantId,
+    bucket: String,
+}
+
+impl Env {
+    async fn new() -> Self {
+        let config = roster_aws::load_aws_config().await;
+        let worker = Worker::from_environment(&config).expect("run through scripts/test");
+        let tenant = fresh_tenant();
+        for dept in ["sales", "support"] {
+            create_department(&worker.store, &tenant, &DepartmentId::parse(dept).unwrap()).await;
+        }
+        let bucket = std::env::var("ROSTER_IMPORT_BUCKET").unwrap();
+        Self {
+            worker,
+            tenant,
+            bucket,
+        }
+    }
+
+    fn with_config(mut self, config: ImportConfig) -> Self {
+        self.worker.config = config;
+        self
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>, metadata: &[(&str, &str)]) {
+        let s3 = roster_aws::s3_client(&roster_aws::load_aws_config().await);
+        let mut put = s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(bytes));
+        for (k, v) in metadata {
+            put = put.metadata(*k, *v);
+        }
+        put.send().await.unwrap();
+    }
+
+    /// The sample S3 event, pointed at `key` of this bucket, as one upload (`version`).
+    fn s3_event(&self, key: &str, version: &str) -> Value {
+        let path = format!(
+            "{}/../../events/import-worker/s3-put-dropped-csv.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let record = &mut event["Records"][0];
+        record["s3"]["bucket"]["name"] = Value::from(self.bucket.clone());
+        record["s3"]["object"]["key"] = Value::from(encode_key(key));
+        record["s3"]["object"]["versionId"] = Value::from(version);
+        event
+    }
+
+    /// Drops a file straight into `imports/{tenant}/` and runs the worker on its event.
+    async fn drop_file(&self, name: &str, bytes: Vec<u8>, metadata: &[(&str, &str)]) -> ImportJob {
+        let key = format!("imports/{}/{name}", self.tenant);
+        self.put(&key, bytes, metadata).await;
+        let version = ulid::Ulid::new().to_string();
+        let event = self.s3_event(&key, &version);
+        self.worker
+            .handle(event, None)
+            .await
+            .expect("the worker succeeds");
+        let at = chrono_free_millis("2026-11-22T12:00:00.000Z");
+        let id = job_id_for(&self.bucket, &key, &version, at);
+        self.job(&id).await
+    }
+
+    async fn job(&self, id: &ImportJobId) -> ImportJob {
+        self.worker
+            .store
+            .get_job(&self.tenant, id)
+            .await
+            .unwrap()
+            .expect("the job exists")
+    }
+
+    async fn logins(&self) -> Vec<String> {
+        let page = self
+            .worker
+            .store
+            .list_users(
+                &self.tenant,
+                &UserQuery {
+                    limit: 200,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut logins: Vec<String> = page
+            .items
+            .iter()
+            .map(|u| u.profile.login.to_string())
+            .collect();
+        logins.sort();
+        logins
+    }
+
+    /// The report's lines (header first), read back with the importer's own reader.
+    async fn report(&self, job: &ImportJob) -> Vec<Vec<String>> {
+        let key = job.report_key.as_deref().expect("a report was written");
+        let bytes = self.worker.files.download(key).await.unwrap();
+        let mut lines = Vec::new();
+        let mut visit = |e: SheetEvent| {
+            lines.push(match e {
+                SheetEvent::Header(h) => h,
+                SheetEvent::Row(r) => r.cells,
+            });
+            true
+        };
+        if key.ends_with(".csv") {
+            read_csv(bytes.as_slice(), &mut visit).unwrap();
+        } else {
+            read_workbook(bytes, FileFormat::Xlsx, &mut visit).unwrap();
+        }
+        lines
+    }
+}
+
+fn chrono_free_millis(rfc3339: &str) -> u64 {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .unwrap();
+    (t.unix_timestamp_nanos() / 1_000_000) as u64
+}
+
+/// How S3 writes keys into events: URL-encoded, `+` for spaces.
+fn encode_key(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b' ' => "+".to_owned(),
+            b'/' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            b if b.is_ascii_alphanumeric() => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+const GOOD_CSV: &str = "\
+Login;First Name;Last Name;Department;Email Address;Mobile Phone number;Password;Favourite colour
+ann.lee;Ann;Lee;sales;ann@example.com;(201) 555-0101;Correct9horse;blue
+bad login;Bob;Ray;sales;bob@example.com;;Secret9horse!;red
+carl;Carl;;sales;carl@example.com;;;green
+ANN.LEE;Annie;Lee;sales;annie@example.com;;;
+dora;=HYPERLINK(\"x\");Day;nowhere;dora@example.com;;;
+eve;Eve;Ng;support;eve@example.com;;;
+";
+
+#[tokio::test]
+async fn a_dropped_csv_imports_valid_rows_and_reports_the_rest() {
+    let env = Env::new().await;
+    let job = env
+        .drop_file(
+            "New hires (Zürich).csv",
+            GOOD_CSV.as_bytes().to_vec(),
+            &[("uploaded-by", "hr-admin")],
+        )
+        .await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+    assert_eq!(job.file_name, "New hires (Zürich).csv");
+    assert_eq!(job.uploaded_by, Actor::new("hr-admin"));
+    assert_eq!(job.progress, 100);
+    assert_eq!(
+        job.counts,
+        ImportCounts {
+            total: 6,
+            created: 2,
+            updated: 0,
+            skipped: 1,
+            failed: 3
+        }
+    );
+    assert!(
+        job.warnings.iter().any(|w| w.contains("Favourite colour")),
+        "{:?}",
+        job.warnings
+    );
+    assert_eq!(env.logins().await, vec!["ann.lee", "eve"]);
+    let ann = env
+        .worker
+        .store
+        .find_by_login(&env.tenant, "ann.lee")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.profile.mobile_phone.unwrap().as_str(), "+12015550101");
+    assert!(
+        ann.password_hash
+            .unwrap()
+            .as_phc()
+            .starts_with("$argon2id$")
+    );
+
+    let report = env.report(&job).await;
+    assert_eq!(report[0].first().unwrap(), "Row");
+    assert_eq!(report[0].last().unwrap(), "Errors");
+    assert_eq!(report[0][1], "Login");
+    let rows: Vec<&str> = report[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        rows,
+        vec!["3", "4", "5", "6"],
+        "row numbers as in the sheet"
+    );
+    let by_row = |n: &str| report.iter().find(|r| r[0] == n).unwrap().clone();
+    assert!(by_row("3").last().unwrap().contains("login:"));
+    assert_eq!(by_row("3")[7], "********", "passwords are masked");
+    assert!(
+        by_row("4")
+            .last()
+            .unwrap()
+            .contains("last_name: is required")
+    );
+    assert!(by_row("5").last().unwrap().contains("duplicate of row 2"));
+    assert_eq!(by_row("6")[2], "'=HYPERLINK(\"x\")", "formulas neutralised");
+    assert!(by_row("6").last().unwrap().contains("department_id"));
+    let all = report.concat().join("|");
+    assert!(!all.contains("Secret9horse") && !all.contains("Correct9horse"));
+    // The summary sits beside the report.
+    let summary = env
+        .worker
+        .files
+        .download(&format!("reports/{}/{}/summary.json", env.tenant, job.id))
+        .await
+        .unwrap();
+    let summary: Value = serde_json::from_slice(&summary).unwrap();
+    assert_eq!(summary["counts"]["created"], 2);
+}
+
+#[tokio::test]
+async fn the_same_event_twice_runs_one_job() {
+    let env = Env::new().await;
+    let key = format!("imports/{}/twice.csv", env.tenant);
+    env.put(&key, GOOD_CSV.as_bytes().to_vec(), &[]).await;
+    let event = env.s3_event(&key, "v-once");
+    env.worker.handle(event.clone(), None).await.unwrap();
+    env.worker.handle(event, None).await.unwrap();
+    let jobs = env
+        .worker
+        .store
+        .list_jobs(
+            &env.tenant,
+            time::OffsetDateTime::UNIX_EPOCH,
+            time::OffsetDateTime::now_utc() + time::Duration::days(400),
+        )
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].counts.created, 2);
+    assert_eq!(env.logins().await, vec!["ann.lee", "eve"]);
+}
+
+#[tokio::test]
+async fn objects_outside_the_prefix_are_ignored() {
+    let env = Env::new().await;
+    let key = format!("reports/{}/elsewhere.csv", env.tenant);
+    env.put(&key, GOOD_CSV.as_bytes().to_vec(), &[]).await;
+    env.worker
+        .handle(env.s3_event(&key, "v1"), None)
+        .await
+        .unwrap();
+    let outside = format!(
+        "{}/../../events/import-worker/s3-put-outside-prefix.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    env.worker
+        .handle(
+            serde_json::from_str(&std::fs::read_to_string(outside).unwrap()).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(env.logins().await.is_empty());
+}
+
+fn xlsx(rows: &[Vec<XCell>]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 2, c as u16); // two blank rows before the header
+            match cell {
+                XCell::Text(t) => {
+                    sheet.write_string(r, c, *t).unwrap();
+                }
+                XCell::Number(n) => {
+                    sheet.write_number(r, c, *n).unwrap();
+                }
+                XCell::Formula(f) => {
+                    sheet.write_formula(r, c, *f).unwrap();
+                }
+                XCell::Empty => {}
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+enum XCell {
+    Text(&'static str),
+    Number(f64),
+    Formula(&'static str),
+    Empty,
+}
+
+#[tokio::test]
+async fn an_api_created_job_imports_an_xlsx_with_numeric_phones_and_imeis() {
+    use XCell::*;
+    let env = Env::new().await;
+    let id = ImportJobId::generate();
+    let key = format!("imports/{}/{id}/fleet.xlsx", env.tenant);
+    let job = ImportJob {
+        id,
+        tenant_id: env.tenant.clone(),
+        file_name: "fleet.xlsx".into(),
+        mode: ImportMode::Partial,
+        status: ImportStatus::Uploading,
+        uploaded_at: time::OffsetDateTime::now_utc(),
+        uploaded_by: Actor::new("admin-1"),
+        progress: 0,
+        counts: ImportCounts::default(),
+        warnings: vec![],
+        error: None,
+        object_key: key.clone(),
+        next_row: 0,
+        version: 0,
+        report_key: None,
+        csv_delimiter: None,
+    };
+    env.worker.store.create_job(&job).await.unwrap();
+    let bytes = xlsx(&[
+        vec![
+            Text("User Login"),
+            Text("FirstName"),
+            Text("last_name"),
+            Text("Department"),
+            Text("Mobile Phone"),
+            Text("Activation Method"),
+            Text("IMEI"),
+            Text("Kind"),
+            Text("Client Type"),
+            Text("Priority"),
+        ],
+        vec![
+            Text("Bus.57"),
+            Text("Bus"),
+            Text("Fifty"),
+            Text("sales"),
+            Number(2015550123.0),
+            Text("manual"),
+            Number(490154203237518.0),
+            Text("person"),
+            Text("android"),
+            Number(3.0),
+        ],
+        vec![
+            Text("Queue.1"),
+            Text("Queue"),
+            Text("One"),
+            Text("sales"),
+            Number(2015550124.0),
+            Empty,
+            Empty,
+            Text("Call Queue"),
+            Empty,
+            Formula("=1+9"),
+        ],
+    ]);
+    env.put(&key, bytes, &[]).await;
+    let sample = format!(
+        "{}/../../events/import-worker/s3-put-api-job.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(sample)
+        .unwrap()
+        .replace("roster-imports", &env.bucket)
+        .replace(
+            "imports/acme/01JD00000000000000000J0B01/users.xlsx",
+            &format!("imports/{}/{id}/fleet.xlsx", env.tenant),
+        );
+    env.worker
+        .handle(serde_json::from_str(&text).unwrap(), None)
+        .await
+        .unwrap();
+    env.worker
+        .handle(serde_json::from_str(&text).unwrap(), None)
+        .await
+        .unwrap();
+
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+    assert_eq!((job.counts.created, job.counts.failed), (1, 1));
+    let bus = env
+        .worker
+        .store
+        .find_by_login(&env.tenant, "bus.57")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bus.profile.mobile_phone.unwrap().as_str(), "+12015550123");
+    assert_eq!(bus.profile.imei.unwrap().as_str(), "490154203237518");
+    assert_eq!(bus.profile.priority.get(), 3);
+    let report = env.report(&job).await;
+    assert!(
+        job.report_key.unwrap().ends_with(".xlsx"),
+        "spreadsheets get an XLSX report"
+    );
+    assert_eq!(
+        report[1][0], "5",
+        "the row number a person sees (two blank rows, header on row 3)"
+    );
+    assert!(
+        report[1].last().unwrap().contains("client_type"),
+        "{report:?}"
+    );
+}
+
+fn many_rows(n: usize, bad_every: usize) -> Vec<u8> {
+    let mut text = String::from("login,first_name,last_name,department_id,email\n");
+    for i in 0..n {
+        let last = if bad_every > 0 && i % bad_every == bad_every - 1 {
+            ""
+        } else {
+            "Row"
+        };
+        text.push_str(&format!(
+            "user{i:04},User,{last},sales,user{i}@example.com\n"
+        ));
+    }
+    text.into_bytes()
+}
+
+/// Feeds continuation messages from the real queue back to the worker until none is left.
+async fn drain_continuations(env: &Env) -> usize {
+    let sqs = aws_sdk_sqs::Client::new(&roster_aws::load_aws_config().await);
+    let url = std::env::var("ROSTER_IMPORT_QUEUE_URL").unwrap();
+    let sample = format!(
+        "{}/../../events/import-worker/sqs-continuation.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut rounds = 0;
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        let mine: Vec<_> = messages
+            .iter()
+            .filter(|m| m.body().unwrap_or_default().contains(env.tenant.as_str()))
+            .collect();
+        for m in &messages {
+            sqs.delete_message()
+                .queue_url(&url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        if mine.is_empty() && messages.is_empty() {
+            return rounds;
+        }
+        for m in mine {
+            let mut event: Value =
+                serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
+            event["Records"][0]["body"] = Value::from(m.body().unwrap());
+            env.worker.handle(event, None).await.unwrap();
+            rounds += 1;
+        }
+        assert!(rounds < 200, "the job never finishes");
+    }
+}
+
+#[tokio::test]
+async fn a_tiny_time_budget_checkpoints_and_continues_without_losing_or_repeating_rows() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 4,
+        write_concurrency: 3,
+        hand_over_at: Some(Instant::now()),
+    });
+    let job = env.drop_file("big.csv", many_rows(30, 7), &[]).await;
+    assert_eq!(job.status, ImportStatus::InProgress);
+    assert_eq!(job.next_row, 4, "one chunk per invocation");
+    let rounds = drain_continuations(&env).await;
+    assert!(rounds >= 6, "continued {rounds} times");
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors);
+    assert_eq!(
+        job.counts,
+        ImportCounts {
+            total: 30,
+            created: 26,
+            updated: 0,
+            skipped: 0,
+            failed: 4
+        }
+    );
+    assert_eq!(env.logins().await.len(), 26);
+    let report = env.report(&job).await;
+    assert_eq!(report.len(), 5, "each failed row reported once");
+}
+
+#[tokio::test]
+async fn a_lost_checkpoint_resumes_without_duplicates() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 5,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+    });
+    let job = env.drop_file("crash.csv", many_rows(12, 0), &[]).await;
+    // As if the invocation died after writing its chunk but before saving the checkpoint.
+    let mut stale = env.job(&job.id).await;
+    let expected = stale.version;
+    stale.next_row = 0;
+    stale.counts.created = 0;
+    stale.version += 1;
+    env.worker.store.save_job(expected, &stale).await.unwrap();
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    assert_eq!(job.counts.created, 12);
+    assert_eq!(
+        job.counts.failed, 0,
+        "rows written before the crash are not conflicts"
+    );
+    assert_eq!(env.logins().await.len(), 12);
+}
+
+#[tokio::test]
+async fn modes_all_or_nothing_validate_only_and_upsert() {
+    let env = Env::new().await;
+    let job = env
+        .drop_file("strict.csv", many_rows(8, 5), &[("mode", "all_or_nothing")])
+        .await;
+    assert_eq!(
+        (job.mode, job.status),
+        (ImportMode::AllOrNothing, ImportStatus::Failed)
+    );
+    assert!(
+        job.error
+            .as_deref()
+            .unwrap()
+            .contains("nothing was imported")
+    );
+    assert!(env.logins().await.is_empty());
+    assert!(job.report_key.is_some());
+
+    let job = env
+        .drop_file(
+            "clean-strict.csv",
+            many_rows(6, 0),
+            &[("mode", "all_or_nothing")],
+        )
+        .await;
+    assert_eq!(
+        (job.status, job.counts.created),
+        (ImportStatus::Completed, 6)
+    );
+
+    let dry = env
+        .drop_file("dry.csv", many_rows(9, 0), &[("mode", "validate_only")])
+        .await;
+    assert_eq!(
+        dry.status,
+        ImportStatus::CompletedWithErrors,
+        "rows 0-5 already exist: {dry:?}"
+    );
+    assert_eq!((dry.counts.created, dry.counts.failed), (0, 6));
+    assert_eq!(env.logins().await.len(), 6, "a dry run writes nothing");
+
+    let upsert_file = "login,first_name,last_name,department_id,email\nuser0001,Changed,Name,support,\nnewbie,New,Person,sales,newbie@example.com\n";
+    let up = env
+        .drop_file(
+            "upsert.csv",
+            upsert_file.as_bytes().to_vec(),
+            &[("mode", "upsert")],
+        )
+        .await;
+    assert_eq!(
+        (up.status, up.counts.updated, up.counts.created),
+        (ImportStatus::Completed, 1, 1),
+        "{up:?}"
+    );
+    let changed = env
+        .worker
+        .store
+        .find_by_login(&env.tenant, "user0001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(changed.profile.first_name, "Changed");
+    assert_eq!(changed.profile.department_id.as_str(), "support");
+    assert_eq!(
+        changed.profile.email.unwrap().as_str(),
+        "user1@example.com",
+        "blank cells keep values"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_job_stops_within_a_chunk() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 3,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+    });
+    let job = env.drop_file("cancel.csv", many_rows(15, 0), &[]).await;
+    let mut current = env.job(&job.id).await;
+    let expected = current.version;
+    current.status = ImportStatus::Cancelled;
+    current.version += 1;
+    env.worker.store.save_job(expected, &current).await.unwrap();
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Cancelled);
+    assert_eq!(
+        env.logins().await.len(),
+        3,
+        "only the first chunk was written"
+    );
+}
+
+/// A workbook whose sheet declares a huge size but holds two rows.
+fn lying_dimensions() -> Vec<u8> {
+    use std::io::{Read, Write};
+    let good = xlsx(&[
+        vec![
+            XCell::Text("login"),
+            XCell::Text("first_name"),
+            XCell::Text("last_name"),
+            XCell::Text("department_id"),
+            XCell::Text("email"),
+        ],
+        vec![
+            XCell::Text("wide"),
+            XCell::Text("W"),
+            XCell::Text("Ide"),
+            XCell::Text("sales"),
+            XCell::Text("wide@example.com"),
+        ],
+    ]);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(good)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if name.ends_with("sheet1.xml") {
+            let text = String::from_utf8(data).unwrap();
+            let start = text.find("<dimension ref=\"").unwrap();
+            let end = start + text[start..].find("/>").unwrap() + 2;
+            data = format!(
+                "{}<dimension ref=\"A1:XFD1048576\"/>{}",
+                &text[..start],
+                &text[end..]
+            )
+            .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A zip whose one part inflates to more than the allowed total.
+fn zip_bomb() -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().large_file(true);
+    out.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..(2 * 1024 + 16) {
+        out.write_all(&zeros).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn hostile_and_broken_files_fail_clearly() {
+    let env = Env::new().await;
+    let mut million_and_one = String::from("login,first_name,last_name,department_id,email\n");
+    for i in 0..1_000_001 {
+        million_and_one.push_str(&format!("u{i},A,B,sales,u{i}@x.io\n"));
+    }
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.csv", vec![], "empty"),
+        (
+            "header-only.csv",
+            b"login,first_name,last_name,department_id,email\n".to_vec(),
+            "no rows",
+        ),
+        (
+            "garbage.xlsx",
+            b"\x00\x01 definitely not a spreadsheet".to_vec(),
+            "not a readable spreadsheet",
+        ),
+        (
+            "locked.xlsx",
+            [&b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"[..], &[0u8; 600][..]].concat(),
+            "password-protected",
+        ),
+        (
+            "binary.csv",
+            b"\x00\x9f\x92\x96\x00\xff\xfe garbage".to_vec(),
+            "not text",
+        ),
+        (
+            "missing-columns.csv",
+            b"login,first name,email\nann,Ann,a@x.io\n".to_vec(),
+            "last_name, department_id",
+        ),
+        (
+            "too-many.csv",
+            million_and_one.into_bytes(),
+            "more than 1000000 data rows",
+        ),
+        ("bomb.xlsx", zip_bomb(), "would unpack"),
+    ];
+    for (name, bytes, message) in cases {
+        let job = env.drop_file(name, bytes, &[]).await;
+        assert_eq!(job.status, ImportStatus::Failed, "{name}: {job:?}");
+        let error = job.error.clone().unwrap_or_default();
+        assert!(error.contains(message), "{name}: {error}");
+        assert_eq!(job.counts.created, 0);
+    }
+    assert!(env.logins().await.is_empty(), "no file wrote anything");
+
+    let ragged = b"login,first_name,last_name,department_id,email\nrag1,A,B,sales,r1@x.io,extra,cells\nrag2,A\n".to_vec();
+    let job = env.drop_file("ragged.csv", ragged, &[]).await;
+    assert_eq!((job.counts.created, job.counts.failed), (1, 1), "{job:?}");
+
+    let job = env.drop_file("wide.xlsx", lying_dimensions(), &[]).await;
+    assert_eq!(
+        (job.status, job.counts.created),
+        (ImportStatus::Completed, 1),
+        "{job:?}"
+    );
+
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["login", "first_name", "last_name", "department_id", "email"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet
+        .merge_range(1, 0, 1, 1, "merged", &rust_xlsxwriter::Format::new())
+        .unwrap();
+    sheet.write_string(1, 2, "Cell").unwrap();
+    sheet.write_string(1, 3, "sales").unwrap();
+    sheet.write_formula(1, 4, "=\"m\"&\"@x.io\"").unwrap();
+    let job = env
+        .drop_file("merged.xlsx", book.save_to_buffer().unwrap(), &[])
+        .await;
+    assert_eq!(job.counts.failed, 1, "{job:?}");
+    let report = env.report(&job).await;
+    assert!(
+        report[1]
+            .last()
+            .unwrap()
+            .contains("first_name: is required"),
+        "{report:?}"
+    );
+}
