@@ -1,27 +1,16 @@
-//! Admin API for import jobs: create with a pre-signed upload, list, get, cancel, report, template.
-//!
-//! Thin entry point: decode the request, call the domain, encode the response. Its routes
-//! arrive with their issue; until then every request is answered 501 in the API's error shape.
+//! Wires the imports API: clients built once per cold start.
 
-use lambda_http::{Body, Error, Request, Response, run, service_fn};
-
-async fn handler(request: Request) -> Result<Response<Body>, Error> {
-    tracing::warn!(method = %request.method(), path = request.uri().path(), "route not implemented");
-    let body = serde_json::json!({
-        "error": {
-            "code": "not_implemented",
-            "message": format!("{} {} is not available yet", request.method(), request.uri().path()),
-            "fields": [],
-        }
-    });
-    Ok(Response::builder()
-        .status(501)
-        .header("content-type", "application/json")
-        .body(Body::Text(body.to_string()))?)
-}
+use imports_api::{App, handle};
+use lambda_http::{Error, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     roster_aws::telemetry::init();
-    run(service_fn(handler)).await
+    let config = roster_aws::load_aws_config().await;
+    let app = App::from_environment(&config)?;
+    let app = &app;
+    run(service_fn(move |request| async move {
+        Ok::<_, Error>(handle(app, request).await)
+    }))
+    .await
 }

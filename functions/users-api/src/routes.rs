@@ -53,48 +53,10 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/v1/openapi.json", Route::OpenApi),
 ];
 
-/// The `{id}` of a path, if its template has one.
-fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
-    let mut id = None;
-    let mut want = template.trim_matches('/').split('/');
-    let mut got = path.trim_matches('/').split('/');
-    loop {
-        match (want.next(), got.next()) {
-            (None, None) => return Some(id),
-            (Some("{id}"), Some(segment)) if !segment.is_empty() => id = Some(segment),
-            (Some(w), Some(g)) if w == g => {}
-            _ => return None,
-        }
-    }
-}
-
 /// Finds the route for a request: 404 for unknown paths, 405 for a known path with another
 /// method.
 pub fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), AppError> {
-    let candidates: Vec<(&str, Route, Option<&str>)> = ROUTES
-        .iter()
-        .filter_map(|(m, template, route)| matches(template, path).map(|id| (*m, *route, id)))
-        .collect();
-    // Prefer a literal match (`/v1/users/export`) over a templated one (`/v1/users/{id}`).
-    let best_literal = candidates.iter().any(|(_, _, id)| id.is_none());
-    let candidates: Vec<_> = candidates
-        .into_iter()
-        .filter(|(_, _, id)| !best_literal || id.is_none())
-        .collect();
-    if candidates.is_empty() {
-        return Err(AppError::NotFound("route"));
-    }
-    candidates
-        .iter()
-        .find(|(m, _, _)| *m == method.as_str())
-        .map(|(_, route, id)| (*route, *id))
-        .ok_or_else(|| {
-            let allowed: Vec<&str> = candidates.iter().map(|(m, _, _)| *m).collect();
-            AppError::MethodNotAllowed(format!(
-                "{method} is not allowed here; use {}",
-                allowed.join(", ")
-            ))
-        })
+    roster_http::resolve(ROUTES, method, path)
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 mod body;
 mod claims;
 mod response;
+mod router;
 
 pub use body::{MAX_BODY_BYTES, json_body, json_object};
 pub use claims::caller;
 pub use response::{empty, error_response, json, json_with_headers};
+pub use router::resolve;

@@ -1,0 +1,152 @@
+//! The imports API: create a job and get a pre-signed upload link, track jobs, cancel one,
+//! download its error report, download the template. Thin: the use cases live in
+//! `roster_domain::import::jobs`.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use roster_domain::error::AppError;
+use roster_domain::ids::ImportJobId;
+use roster_domain::import::files::ImportFiles;
+use roster_domain::import::jobs::{self, ImportJobView, NewImport};
+use roster_domain::import::report::{ReportFormat, template};
+use roster_domain::store::ImportJobStore;
+use roster_http::{caller, error_response, json, json_body};
+use serde_json::json as json_value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Create,
+    List,
+    Template,
+    Get,
+    Cancel,
+    Report,
+}
+
+pub const ROUTES: &[(&str, &str, Route)] = &[
+    ("POST", "/v1/imports", Route::Create),
+    ("GET", "/v1/imports", Route::List),
+    ("GET", "/v1/imports/template", Route::Template),
+    ("GET", "/v1/imports/{id}", Route::Get),
+    ("POST", "/v1/imports/{id}/cancel", Route::Cancel),
+    ("GET", "/v1/imports/{id}/report", Route::Report),
+];
+
+pub struct App<S, F> {
+    pub store: S,
+    pub files: F,
+}
+
+impl App<roster_aws::DynamoStore, roster_aws::S3ImportFiles> {
+    /// The real adapters, from `ROSTER_TABLE` and `ROSTER_IMPORT_BUCKET`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+        Ok(Self {
+            store: roster_aws::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(config),
+                env("ROSTER_TABLE")?,
+            ),
+            files: roster_aws::S3ImportFiles::new(
+                roster_aws::s3_client(config),
+                env("ROSTER_IMPORT_BUCKET")?,
+            ),
+        })
+    }
+}
+
+pub async fn handle<S, F>(app: &App<S, F>, request: Request) -> Response<Body>
+where
+    S: ImportJobStore + Sync,
+    F: ImportFiles,
+{
+    match dispatch(app, &request).await {
+        Ok(response) => response,
+        Err(error) => error_response(&error),
+    }
+}
+
+fn job_id(id: Option<&str>) -> Result<ImportJobId, AppError> {
+    ImportJobId::parse(id.unwrap_or_default()).map_err(|e| AppError::bad_field("id", e.0))
+}
+
+async fn dispatch<S, F>(app: &App<S, F>, request: &Request) -> Result<Response<Body>, AppError>
+where
+    S: ImportJobStore + Sync,
+    F: ImportFiles,
+{
+    let method: &Method = request.method();
+    let (route, id) = roster_http::resolve(ROUTES, method, request.uri().path())?;
+    let caller = caller(request)?;
+    let params = request.query_string_parameters();
+    match route {
+        Route::Create => {
+            jobs::require_admin(&caller)?; // before reading the body: no hints for others
+            let body: NewImport = json_body(request)?;
+            let (job, upload_url) =
+                jobs::create_import(&app.store, &app.files, &caller, body).await?;
+            Ok(json(
+                StatusCode::CREATED,
+                &json_value!({ "job": ImportJobView::from(&job), "upload_url": upload_url }),
+            ))
+        }
+        Route::List => {
+            let list = jobs::list_imports(
+                &app.store,
+                &caller,
+                params.first("from"),
+                params.first("to"),
+                params.first("sort"),
+                params.first("order"),
+            )
+            .await?;
+            let items: Vec<ImportJobView> = list.iter().map(ImportJobView::from).collect();
+            Ok(json(StatusCode::OK, &json_value!({ "items": items })))
+        }
+        Route::Get => {
+            let job = jobs::get_import(&app.store, &caller, &job_id(id)?).await?;
+            Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
+        }
+        Route::Cancel => {
+            let job = jobs::cancel_import(&app.store, &caller, &job_id(id)?).await?;
+            Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
+        }
+        Route::Report => {
+            let url = jobs::report_link(&app.store, &app.files, &caller, &job_id(id)?).await?;
+            Ok(json(StatusCode::OK, &json_value!({ "url": url })))
+        }
+        Route::Template => {
+            let (format, content_type, body) = match params.first("format") {
+                None | Some("csv") => {
+                    let f = ReportFormat::Csv { delimiter: b',' };
+                    let bytes = template(f).map_err(AppError::Internal)?;
+                    (
+                        f,
+                        f.content_type(),
+                        Body::Text(String::from_utf8_lossy(&bytes).into_owned()),
+                    )
+                }
+                Some("xlsx") => {
+                    let f = ReportFormat::Xlsx;
+                    (
+                        f,
+                        f.content_type(),
+                        Body::Binary(template(f).map_err(AppError::Internal)?),
+                    )
+                }
+                Some(_) => return Err(AppError::bad_field("format", "must be csv or xlsx")),
+            };
+            Response::builder()
+                .status(StatusCode::OK)
+                .header("content-type", content_type)
+                .header(
+                    "content-disposition",
+                    format!(
+                        "attachment; filename=\"users-template.{}\"",
+                        format.extension()
+                    ),
+                )
+                .body(body)
+                .map_err(|e| AppError::Internal(e.to_string()))
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Use cases of the imports API: create a job with an upload link, track, cancel, report.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime, Time};
+
+use super::files::ImportFiles;
+use crate::caller::Caller;
+use crate::error::AppError;
+use crate::ids::ImportJobId;
+use crate::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use crate::store::{ImportJobStore, StoreError};
+use crate::user::now_utc_millis;
+
+/// The widest range a job listing may cover.
+pub const MAX_RANGE_DAYS: i64 = 16;
+
+/// A job as clients see it.
+#[derive(Debug, Serialize)]
+pub struct ImportJobView<'a> {
+    pub id: ImportJobId,
+    pub file_name: &'a str,
+    pub mode: ImportMode,
+    pub status: ImportStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+    pub uploaded_by: &'a str,
+    pub progress: u8,
+    pub counts: ImportCounts,
+    pub warnings: &'a [String],
+    pub error: Option<&'a str>,
+    pub report_available: bool,
+}
+
+impl<'a> From<&'a ImportJob> for ImportJobView<'a> {
+    fn from(j: &'a ImportJob) -> Self {
+        Self {
+            id: j.id,
+            file_name: &j.file_name,
+            mode: j.mode,
+            status: j.status,
+            uploaded_at: j.uploaded_at,
+            uploaded_by: j.uploaded_by.as_str(),
+            progress: j.progress,
+            counts: j.counts,
+            warnings: &j.warnings,
+            error: j.error.as_deref(),
+            report_available: j.report_key.is_some(),
+        }
+    }
+}
+
+/// `POST /v1/imports` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewImport {
+    pub file_name: String,
+    pub mode: Option<String>,
+}
+
+/// Creating and cancelling imports is for admins (imports write users of any department).
+pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only an admin may import users".into()))
+    }
+}
+
+fn check_file_name(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    let ok = !name.is_empty()
+        && name.chars().count() <= 200
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control);
+    let lower = name.to_ascii_lowercase();
+    let known = [".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods"]
+        .iter()
+        .any(|e| lower.ends_with(e));
+    if !ok {
+        return Err(AppError::bad_field(
+            "file_name",
+            "must be 1 to 200 characters, without / or \\",
+        ));
+    }
+    if !known {
+        return Err(AppError::bad_field(
+            "file_name",
+            "must end in .csv, .tsv, .txt, .xlsx, .xlsm, .xls or .ods",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Creates a job waiting for its file, and the link to upload it with (PUT, 15 minutes).
+pub async fn create_import<S: ImportJobStore, F: ImportFiles>(
+    store: &S,
+    files: &F,
+    caller: &Caller,
+    new: NewImport,
+) -> Result<(ImportJob, String), AppError> {
+    require_admin(caller)?;
+    let file_name = check_file_name(&new.file_name)?;
+    let mode = match new.mode.as_deref() {
+        None => ImportMode::Partial,
+        Some(raw) => ImportMode::parse(raw).ok_or_else(|| {
+            AppError::bad_field(
+                "mode",
+                "must be partial, all_or_nothing, validate_only or upsert",
+            )
+        })?,
+    };
+    let id = ImportJobId::generate();
+    let job = ImportJob {
+        id,
+        tenant_id: caller.tenant.clone(),
+        object_key: format!("imports/{}/{id}/{file_name}", caller.tenant),
+        file_name,
+        mode,
+        status: ImportStatus::Uploading,
+        uploaded_at: now_utc_millis(),
+        uploaded_by: caller.actor.clone(),
+        progress: 0,
+        counts: ImportCounts::default(),
+        warnings: vec![],
+        error: None,
+        next_row: 0,
+        version: 0,
+        report_key: None,
+        csv_delimiter: None,
+    };
+    store.create_job(&job).await?;
+    let url = files
+        .upload_link(&job.object_key)
+        .await
+        .map_err(AppError::Internal)?;
+    Ok((job, url))
+}
+
+/// `from`/`to` as clients send them: a date (`2026-11-01`, a whole UTC day) or RFC 3339.
+fn parse_bound(field: &str, raw: &str, end: bool) -> Result<OffsetDateTime, AppError> {
+    if let Ok(t) = OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(raw, format).map_err(|_| {
+        AppError::bad_field(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
+    })?;
+    let start = date.with_time(Time::MIDNIGHT).assume_utc();
+    Ok(if end {
+        start + Duration::days(1)
+    } else {
+        start
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobSort {
+    FileName,
+    UploadedAt,
+    UploadedBy,
+    Status,
+}
+
+/// Jobs uploaded in a range of at most 16 days (default: the last 16), sorted as asked.
+pub async fn list_imports<S: ImportJobStore>(
+    store: &S,
+    caller: &Caller,
+    from: Option<&str>,
+    to: Option<&str>,
+    sort: Option<&str>,
+    order: Option<&str>,
+) -> Result<Vec<ImportJob>, AppError> {
+    let to = match to {
+        Some(raw) => parse_bound("to", raw, true)?,
+        None => OffsetDateTime::now_utc() + Duration::milliseconds(1),
+    };
+    let from = match from {
+        Some(raw) => parse_bound("from", raw, false)?,
+        None => to - Duration::days(MAX_RANGE_DAYS),
+    };
+    if from >= to {
+        return Err(AppError::bad_field("from", "must be before to"));
+    }
+    if to - from > Duration::days(MAX_RANGE_DAYS) {
+        return Err(AppError::bad_field(
+            "to",
+            format!("the range may cover at most {MAX_RANGE_DAYS} days"),
+        ));
+    }
+    let sort = match sort {
+        None | Some("uploaded_at") => JobSort::UploadedAt,
+        Some("file_name") => JobSort::FileName,
+        Some("uploaded_by") => JobSort::UploadedBy,
+        Some("status") => JobSort::Status,
+        Some(_) => {
+            return Err(AppError::bad_field(
+                "sort",
+                "must be file_name, uploaded_at, uploaded_by or status",
+            ));
+        }
+    };
+    let descending = match order {
+        None => sort == JobSort::UploadedAt,
+        Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(AppError::bad_field("order", "must be asc or desc")),
+    };
+    let mut jobs = store.list_jobs(&caller.tenant, from, to).await?;
+    jobs.sort_by(|a, b| {
+        let primary = match sort {
+            JobSort::FileName => a.file_name.to_lowercase().cmp(&b.file_name.to_lowercase()),
+            JobSort::UploadedAt => a.uploaded_at.cmp(&b.uploaded_at),
+            JobSort::UploadedBy => a.uploaded_by.as_str().cmp(b.uploaded_by.as_str()),
+            JobSort::Status => a.status.as_str().cmp(b.status.as_str()),
+        };
+        primary.then(a.uploaded_at.cmp(&b.uploaded_at))
+    });
+    if descending {
+        jobs.reverse();
+    }
+    Ok(jobs)
+}
+
+pub async fn get_import<S: ImportJobStore>(
+    store: &S,
+    caller: &Caller,
+    id: &ImportJobId,
+) -> Result<ImportJob, AppError> {
+    store
+        .get_job(&caller.tenant, id)
+        .await?
+        .ok_or(AppError::NotFound("import job"))
+}
+
+/// Cancels a job that has not finished; the worker stops at its next chunk.
+pub async fn cancel_import<S: ImportJobStore>(
+    store: &S,
+    caller: &Caller,
+    id: &ImportJobId,
+) -> Result<ImportJob, AppError> {
+    require_admin(caller)?;
+    for _ in 0..5 {
+        let mut job = get_import(store, caller, id).await?;
+        if job.status.is_terminal() {
+            return Err(AppError::Conflict {
+                message: format!("the job is already {}", job.status.as_str()),
+                fields: vec![],
+            });
+        }
+        let expected = job.version;
+        job.status = ImportStatus::Cancelled;
+        job.version += 1;
+        match store.save_job(expected, &job).await {
+            Ok(()) => return Ok(job),
+            Err(StoreError::VersionMismatch) => continue, // the worker saved progress; retry
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Throttled)
+}
+
+/// A 15-minute download link to the job's error report.
+pub async fn report_link<S: ImportJobStore, F: ImportFiles>(
+    store: &S,
+    files: &F,
+    caller: &Caller,
+    id: &ImportJobId,
+) -> Result<String, AppError> {
+    let job = get_import(store, caller, id).await?;
+    let key = job.report_key.ok_or(AppError::NotFound("error report"))?;
+    files.download_link(&key).await.map_err(AppError::Internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_whole_utc_days_and_times_are_exact() {
+        let from = parse_bound("from", "2026-11-01", false).unwrap();
+        let to = parse_bound("to", "2026-11-16", true).unwrap();
+        assert_eq!(to - from, Duration::days(16));
+        assert!(parse_bound("from", "2026-11-01T10:00:00+02:00", false).is_ok());
+        assert!(parse_bound("from", "yesterday", false).is_err());
+    }
+
+    #[test]
+    fn file_names_are_checked() {
+        assert!(check_file_name("users.xlsx").is_ok());
+        assert!(check_file_name("New hires (Zürich).CSV").is_ok());
+        for bad in ["", "../x.csv", "a/b.csv", "notes.pdf"] {
+            assert!(check_file_name(bad).is_err(), "{bad}");
+        }
+    }
+}
