@@ -789,3 +789,71 @@ async fn hostile_and_broken_files_fail_clearly() {
         "{report:?}"
     );
 }
+
+#[tokio::test]
+async fn xls_and_ods_files_import_too() {
+    let env = Env::new().await;
+    for (name, login, phone) in [
+        ("users.xls", "xls.one", "+12015550131"),
+        ("users.ods", "ods.one", "+12015550131"),
+    ] {
+        let bytes = std::fs::read(format!(
+            "{}/../../tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let job = env.drop_file(name, bytes, &[]).await;
+        assert_eq!(
+            job.status,
+            ImportStatus::CompletedWithErrors,
+            "{name}: {job:?}"
+        );
+        assert_eq!((job.counts.created, job.counts.failed), (1, 1), "{name}");
+        let user = env
+            .worker
+            .store
+            .find_by_login(&env.tenant, login)
+            .await
+            .unwrap()
+            .expect(name);
+        assert_eq!(
+            user.profile.mobile_phone.unwrap().as_str(),
+            phone,
+            "{name}: numeric phone cells keep their digits"
+        );
+        let report = env.report(&job).await;
+        assert!(job.report_key.as_deref().unwrap().ends_with(".xlsx"));
+        assert!(
+            report[1].last().unwrap().contains("last_name"),
+            "{name}: {report:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn imported_users_with_send_text_get_activation_requests() {
+    let tap = roster_tests::messaging::TopicTap::subscribe().await;
+    let env = Env::new().await;
+    let mut csv = String::from("login,first_name,last_name,department_id,mobile_phone,send_text\n");
+    for i in 0..12 {
+        csv.push_str(&format!(
+            "texted{i},T,X,sales,+1201555{:04},{}\n",
+            100 + i,
+            if i < 11 { "yes" } else { "no" }
+        ));
+    }
+    let job = env.drop_file("texted.csv", csv.into_bytes(), &[]).await;
+    assert_eq!(job.counts.created, 12);
+    let requests: Vec<Value> = tap
+        .drain()
+        .await
+        .into_iter()
+        .filter(|m| m["tenant_id"] == env.tenant.as_str())
+        .collect();
+    assert_eq!(requests.len(), 11, "one welcome per user with send_text");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r["reason"] == "welcome" && r["channels"] == serde_json::json!(["sms"]))
+    );
+}
