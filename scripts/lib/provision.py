@@ -30,15 +30,11 @@ def _any_tag(loader, _suffix, node):
 CfnLoader.add_multi_constructor("!", _any_tag)
 
 
-def resources_of(template, kind):
-    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
-
-
-def one(template, kind):
-    found = resources_of(template, kind)
-    if len(found) != 1:
-        sys.exit(f"provision: expected exactly one {kind} in the template, found {len(found)}")
-    return found[0]
+def one(template, kind, name):
+    resource = template["Resources"].get(name)
+    if not resource or resource["Type"] != kind:
+        sys.exit(f"provision: the template has no {kind} named {name}")
+    return resource.get("Properties", {})
 
 
 def create_table(ddb, props, name):
@@ -71,31 +67,31 @@ def main() -> None:
 
     create_table(
         session.client("dynamodb", endpoint_url=endpoint),
-        one(template, "AWS::DynamoDB::Table"),
+        one(template, "AWS::DynamoDB::Table", "UsersTable"),
         os.environ["ROSTER_TABLE"],
     )
-    one(template, "AWS::S3::Bucket")
+    one(template, "AWS::S3::Bucket", "ImportBucket")
     s3 = session.client("s3", endpoint_url=endpoint)
     bucket = os.environ["ROSTER_IMPORT_BUCKET"]
     if bucket not in [b["Name"] for b in s3.list_buckets().get("Buckets", [])]:
         s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
-    one(template, "AWS::SES::EmailIdentity")
+    one(template, "AWS::SES::EmailIdentity", "EmailSenderIdentity")
     sender = os.environ.get("ROSTER_EMAIL_FROM") or template["Parameters"]["EmailSender"]["Default"]
     ses = session.client("sesv2", endpoint_url=endpoint)
     existing = [i["IdentityName"] for i in ses.list_email_identities().get("EmailIdentities", [])]
     if sender not in existing:
         ses.create_email_identity(EmailIdentity=sender)
 
-    queue = one(template, "AWS::SQS::Queue")
+    queue = one(template, "AWS::SQS::Queue", "ImportContinuationQueue")
     sqs = session.client("sqs", endpoint_url=endpoint)
     queue_url = sqs.create_queue(
         QueueName=os.environ["ROSTER_IMPORT_QUEUE_NAME"],
         Attributes={"VisibilityTimeout": str(queue["VisibilityTimeout"])},
     )["QueueUrl"]
 
-    one(template, "AWS::SNS::Topic")
+    one(template, "AWS::SNS::Topic", "ActivationTopic")
     topic = session.client("sns", endpoint_url=endpoint).create_topic(
         Name=os.environ["ROSTER_TOPIC_NAME"]
     )
