@@ -187,6 +187,20 @@ async fn unknown_logins_look_exactly_like_wrong_codes() {
     .await;
     assert_eq!(wrong, unknown, "same status, same body");
     assert_eq!(unknown, other_tenant);
+    // And they keep looking alike: both count down to a dead end.
+    for _ in 0..5 {
+        let wrong = activate(
+            &store,
+            json!({"tenant_id": user.tenant_id, "login": "real.user", "code": "00000000"}),
+        )
+        .await;
+        let unknown = activate(
+            &store,
+            json!({"tenant_id": user.tenant_id, "login": "nobody.here", "code": "00000000"}),
+        )
+        .await;
+        assert_eq!(wrong, unknown);
+    }
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@
 //! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
+//! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL`                  |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
 //!
 //! Why this shape:
@@ -177,6 +178,14 @@ pub fn activation_code(t: &TenantId, user_id: &UserId) -> (String, String) {
     (
         format!("{}#U#{user_id}", tenant(t)),
         "ACTIVATION".to_owned(),
+    )
+}
+
+/// Failed activations of a login without a live code (TTL 24 h).
+pub fn failed_login(t: &TenantId, login_key: &str) -> (String, String) {
+    (
+        format!("{}#AFAIL#{login_key}", tenant(t)),
+        "AFAIL".to_owned(),
     )
 }
 

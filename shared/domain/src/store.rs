@@ -244,6 +244,13 @@ pub trait ActivationCodeStore {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = StoreResult<u8>> + Send;
+    /// Counts a failed activation for a login that has no live code (or no user), so that an
+    /// unknown login counts down exactly like a wrong code does; the count, capped.
+    fn record_failed_login(
+        &self,
+        tenant: &TenantId,
+        login: &str,
+    ) -> impl Future<Output = StoreResult<u8>> + Send;
     /// Deletes a live code; `false` when it was already used, dead or gone (so a code can
     /// activate only once, even under concurrent tries).
     fn consume_code(

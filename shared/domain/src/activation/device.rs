@@ -95,7 +95,10 @@ where
                 {
                     trust(store, u).await
                 }
-                _ => Err(invalid(MAX_ATTEMPTS - 1)),
+                _ => {
+                    let failed = store.record_failed_login(&tenant, &attempt.login).await?;
+                    Err(invalid(MAX_ATTEMPTS.saturating_sub(failed)))
+                }
             }
         }
         Proof::Code(code) => {
@@ -105,8 +108,10 @@ where
                 None => None,
             };
             let (Some(user), Some(stored)) = (user, stored) else {
+                // No user, or no live code: the same work and the same countdown as a wrong code.
                 decoy().verify(&Password::new(code));
-                return Err(invalid(MAX_ATTEMPTS - 1));
+                let failed = store.record_failed_login(&tenant, &attempt.login).await?;
+                return Err(invalid(MAX_ATTEMPTS.saturating_sub(failed)));
             };
             if stored.failed_attempts >= MAX_ATTEMPTS {
                 decoy().verify(&Password::new(code));
