@@ -13,12 +13,9 @@ use roster_aws::Continuation;
 use roster_domain::activation::PublishActivation;
 use roster_domain::ids::{Actor, ImportJobId, TenantId};
 use roster_domain::import::files::{ContinueJob, ImportFiles};
-use roster_domain::import::runner::{ImportConfig, RunOutcome, run_job};
+use roster_domain::import::runner::{ImportConfig, ImportStore, RunOutcome, run_job};
 use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
-use roster_domain::store::{
-    CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser, ImportJobStore, ListUsers,
-    StoreError, TenantSettingsStore, UpdateUser,
-};
+use roster_domain::store::StoreError;
 use serde_json::Value;
 
 /// Time kept in hand at the end of an invocation to checkpoint and hand over.
@@ -114,16 +111,7 @@ pub fn classify_key(key: &str) -> Result<Upload, String> {
 
 impl<S, F, P, C> Worker<S, F, P, C>
 where
-    S: ImportJobStore
-        + CreateUser
-        + GetUser
-        + FindUser
-        + UpdateUser
-        + DeleteUser
-        + ListUsers
-        + DepartmentStore
-        + TenantSettingsStore
-        + Sync,
+    S: ImportStore,
     F: ImportFiles,
     P: PublishActivation + Sync,
     C: ContinueJob,

@@ -72,6 +72,35 @@ pub enum ImportError {
     Files(String),
 }
 
+/// Everything an import job reads and writes in the table.
+pub trait ImportStore:
+    ImportJobStore
+    + CreateUser
+    + GetUser
+    + FindUser
+    + UpdateUser
+    + DeleteUser
+    + ListUsers
+    + DepartmentStore
+    + TenantSettingsStore
+    + Sync
+{
+}
+
+impl<T> ImportStore for T where
+    T: ImportJobStore
+        + CreateUser
+        + GetUser
+        + FindUser
+        + UpdateUser
+        + DeleteUser
+        + ListUsers
+        + DepartmentStore
+        + TenantSettingsStore
+        + Sync
+{
+}
+
 /// The actor an import writes as: links each user to its job.
 pub fn import_actor(job: &ImportJobId) -> Actor {
     Actor::new(format!("import:{job}"))
@@ -275,16 +304,7 @@ pub async fn run_job<S, F, P, C>(
     id: &ImportJobId,
 ) -> Result<RunOutcome, ImportError>
 where
-    S: ImportJobStore
-        + CreateUser
-        + GetUser
-        + FindUser
-        + UpdateUser
-        + DeleteUser
-        + ListUsers
-        + DepartmentStore
-        + TenantSettingsStore
-        + Sync,
+    S: ImportStore,
     F: ImportFiles,
     P: PublishActivation + Sync,
     C: ContinueJob,
@@ -387,16 +407,7 @@ enum Written {
 
 impl<S, F, P, C> Run<'_, S, F, P, C>
 where
-    S: ImportJobStore
-        + CreateUser
-        + GetUser
-        + FindUser
-        + UpdateUser
-        + DeleteUser
-        + ListUsers
-        + DepartmentStore
-        + TenantSettingsStore
-        + Sync,
+    S: ImportStore,
     F: ImportFiles,
     P: PublishActivation + Sync,
     C: ContinueJob,
