@@ -22,18 +22,17 @@ impl App<roster_aws::DynamoStore, roster_aws::SnsSms, roster_aws::SesEmail> {
     /// The real adapters, named by the function's environment (`ROSTER_TABLE`,
     /// `ROSTER_EMAIL_FROM`, optional `ROSTER_CODE_TTL_HOURS`, default 24).
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         let code_ttl_hours: i64 = std::env::var("ROSTER_CODE_TTL_HOURS")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(24);
         Ok(Self {
-            store: roster_aws::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                env("ROSTER_TABLE")?,
-            ),
+            store: roster_aws::DynamoStore::from_environment(config)?,
             sms: roster_aws::SnsSms::new(config),
-            email: roster_aws::SesEmail::new(config, env("ROSTER_EMAIL_FROM")?),
+            email: roster_aws::SesEmail::new(
+                config,
+                roster_aws::required_env("ROSTER_EMAIL_FROM")?,
+            ),
             config: SenderConfig {
                 code_ttl: time::Duration::hours(code_ttl_hours),
                 ..SenderConfig::default()

@@ -8,8 +8,7 @@ use roster_aws::DynamoStore;
 async fn main() -> Result<(), Error> {
     roster_aws::telemetry::init();
     let config = roster_aws::load_aws_config().await;
-    let table = std::env::var("ROSTER_TABLE").map_err(|_| "ROSTER_TABLE is not set")?;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), table);
+    let store = DynamoStore::from_environment(&config)?;
     let store = &store;
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handle(store, request).await)

@@ -306,24 +306,11 @@ impl
     /// The real adapters, from `ROSTER_TABLE`, `ROSTER_IMPORT_BUCKET`, `ROSTER_TOPIC_ARN`,
     /// `ROSTER_IMPORT_QUEUE_URL`.
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         Ok(Self {
-            store: roster_aws::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                env("ROSTER_TABLE")?,
-            ),
-            files: roster_aws::S3ImportFiles::new(
-                roster_aws::s3_client(config),
-                env("ROSTER_IMPORT_BUCKET")?,
-            ),
-            publisher: roster_aws::SnsActivationPublisher::new(
-                aws_sdk_sns::Client::new(config),
-                env("ROSTER_TOPIC_ARN")?,
-            ),
-            continuation: roster_aws::SqsContinuation::new(
-                aws_sdk_sqs::Client::new(config),
-                env("ROSTER_IMPORT_QUEUE_URL")?,
-            ),
+            store: roster_aws::DynamoStore::from_environment(config)?,
+            files: roster_aws::S3ImportFiles::from_environment(config)?,
+            publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
+            continuation: roster_aws::SqsContinuation::from_environment(config)?,
             config: ImportConfig::default(),
         })
     }

@@ -40,16 +40,9 @@ pub struct App<S, F> {
 impl App<roster_aws::DynamoStore, roster_aws::S3ImportFiles> {
     /// The real adapters, from `ROSTER_TABLE` and `ROSTER_IMPORT_BUCKET`.
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         Ok(Self {
-            store: roster_aws::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                env("ROSTER_TABLE")?,
-            ),
-            files: roster_aws::S3ImportFiles::new(
-                roster_aws::s3_client(config),
-                env("ROSTER_IMPORT_BUCKET")?,
-            ),
+            store: roster_aws::DynamoStore::from_environment(config)?,
+            files: roster_aws::S3ImportFiles::from_environment(config)?,
         })
     }
 }

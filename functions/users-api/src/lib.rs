@@ -51,20 +51,10 @@ impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws
     /// The real adapters, named by the function's environment (`ROSTER_TABLE`,
     /// `ROSTER_TOPIC_ARN`, `ROSTER_IMPORT_BUCKET`, optional `ROSTER_EXPORT_INLINE_BYTES`).
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         Ok(Self {
-            store: roster_aws::DynamoStore::new(
-                aws_sdk_dynamodb::Client::new(config),
-                env("ROSTER_TABLE")?,
-            ),
-            publisher: roster_aws::SnsActivationPublisher::new(
-                aws_sdk_sns::Client::new(config),
-                env("ROSTER_TOPIC_ARN")?,
-            ),
-            exports: roster_aws::S3ExportStore::new(
-                roster_aws::s3_client(config),
-                env("ROSTER_IMPORT_BUCKET")?,
-            ),
+            store: roster_aws::DynamoStore::from_environment(config)?,
+            publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
+            exports: roster_aws::S3ExportStore::from_environment(config)?,
             inline_export_bytes: std::env::var("ROSTER_EXPORT_INLINE_BYTES")
                 .ok()
                 .and_then(|v| v.parse().ok())
@@ -73,17 +63,35 @@ impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws
     }
 }
 
-/// Handles one request; every failure becomes the JSON error shape.
-pub async fn handle<S, P, X>(app: &App<S, P, X>, request: Request) -> Response<Body>
-where
-    S: CreateUser
+/// Everything the admin routes read and write in the table.
+pub trait AdminStore:
+    CreateUser
+    + GetUser
+    + UpdateUser
+    + DeleteUser
+    + ListUsers
+    + DepartmentStore
+    + TenantSettingsStore
+    + Sync
+{
+}
+
+impl<T> AdminStore for T where
+    T: CreateUser
         + GetUser
         + UpdateUser
         + DeleteUser
         + ListUsers
         + DepartmentStore
         + TenantSettingsStore
-        + Sync,
+        + Sync
+{
+}
+
+/// Handles one request; every failure becomes the JSON error shape.
+pub async fn handle<S, P, X>(app: &App<S, P, X>, request: Request) -> Response<Body>
+where
+    S: AdminStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
 {
@@ -98,14 +106,7 @@ async fn dispatch<S, P, X>(
     request: &Request,
 ) -> Result<Response<Body>, AppError>
 where
-    S: CreateUser
-        + GetUser
-        + UpdateUser
-        + DeleteUser
-        + ListUsers
-        + DepartmentStore
-        + TenantSettingsStore
-        + Sync,
+    S: AdminStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
 {

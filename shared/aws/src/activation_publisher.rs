@@ -11,6 +11,14 @@ pub struct SnsActivationPublisher {
 }
 
 impl SnsActivationPublisher {
+    /// The topic named by `ROSTER_TOPIC_ARN`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        Ok(Self::new(
+            Client::new(config),
+            crate::required_env("ROSTER_TOPIC_ARN")?,
+        ))
+    }
+
     pub fn new(client: Client, topic_arn: impl Into<String>) -> Self {
         Self {
             client,

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use roster_domain::export::ExportStore;
 use roster_domain::ids::TenantId;
@@ -18,6 +17,14 @@ pub struct S3ExportStore {
 }
 
 impl S3ExportStore {
+    /// Exports go to the bucket named by `ROSTER_IMPORT_BUCKET`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        Ok(Self::new(
+            s3_client(config),
+            crate::required_env("ROSTER_IMPORT_BUCKET")?,
+        ))
+    }
+
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         Self {
             client,
@@ -47,13 +54,9 @@ impl ExportStore for S3ExportStore {
             .send()
             .await
             .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
-        let presigning = PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())?;
-        let request = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(&key)
-            .presigned(presigning)
+        let get = self.client.get_object().bucket(&self.bucket).key(&key);
+        let request = get
+            .presigned(crate::import_bucket::link_config()?)
             .await
             .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
         Ok(request.uri().to_owned())

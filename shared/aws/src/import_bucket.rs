@@ -12,6 +12,11 @@ use roster_domain::import::files::{ContinueJob, ImportFiles, StoredObject};
 
 use crate::export_bucket::LINK_LIFETIME;
 
+/// Pre-signed links live 15 minutes.
+pub(crate) fn link_config() -> Result<PresigningConfig, String> {
+    PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())
+}
+
 fn s3_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: aws_sdk_s3::error::SdkError<E, R>,
 ) -> String {
@@ -30,6 +35,14 @@ impl S3ImportFiles {
             client,
             bucket: bucket.into(),
         }
+    }
+
+    /// The bucket named by `ROSTER_IMPORT_BUCKET`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        Ok(Self::new(
+            crate::s3_client(config),
+            crate::required_env("ROSTER_IMPORT_BUCKET")?,
+        ))
     }
 
     pub fn bucket(&self) -> &str {
@@ -125,29 +138,23 @@ impl ImportFiles for S3ImportFiles {
     }
 
     async fn download_link(&self, key: &str) -> Result<String, String> {
-        let presigning = PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())?;
-        let request = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .presigned(presigning)
+        let get = self.client.get_object().bucket(&self.bucket).key(key);
+        Ok(get
+            .presigned(link_config()?)
             .await
-            .map_err(s3_error)?;
-        Ok(request.uri().to_owned())
+            .map_err(s3_error)?
+            .uri()
+            .to_owned())
     }
 
     async fn upload_link(&self, key: &str) -> Result<String, String> {
-        let presigning = PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())?;
-        let request = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .presigned(presigning)
+        let put = self.client.put_object().bucket(&self.bucket).key(key);
+        Ok(put
+            .presigned(link_config()?)
             .await
-            .map_err(s3_error)?;
-        Ok(request.uri().to_owned())
+            .map_err(s3_error)?
+            .uri()
+            .to_owned())
     }
 }
 
@@ -170,6 +177,14 @@ impl SqsContinuation {
             client,
             queue_url: queue_url.into(),
         }
+    }
+
+    /// The queue named by `ROSTER_IMPORT_QUEUE_URL`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        Ok(Self::new(
+            aws_sdk_sqs::Client::new(config),
+            crate::required_env("ROSTER_IMPORT_QUEUE_URL")?,
+        ))
     }
 }
 

@@ -51,6 +51,21 @@ impl DynamoStore {
     }
 }
 
+/// A variable every deployed function is given (see infra/template.yaml).
+pub fn required_env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set"))
+}
+
+impl DynamoStore {
+    /// The table named by `ROSTER_TABLE`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        Ok(Self::new(
+            Client::new(config),
+            required_env("ROSTER_TABLE")?,
+        ))
+    }
+}
+
 /// Loads AWS configuration from the environment (region, credentials, `AWS_ENDPOINT_URL` for
 /// the local emulator). Call once at init.
 pub async fn load_aws_config() -> aws_config::SdkConfig {
