@@ -12,29 +12,8 @@ import os
 import sys
 
 import boto3
-import yaml
 
-
-class CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation short-form tags (!Ref, !Sub, !GetAtt…) as plain values."""
-
-
-def _any_tag(loader, _suffix, node):
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)
-
-
-CfnLoader.add_multi_constructor("!", _any_tag)
-
-
-def one(template, kind, name):
-    resource = template["Resources"].get(name)
-    if not resource or resource["Type"] != kind:
-        sys.exit(f"provision: the template has no {kind} named {name}")
-    return resource.get("Properties", {})
+from cfn import load, properties as one
 
 
 def create_table(ddb, props, name):
@@ -59,8 +38,7 @@ def create_table(ddb, props, name):
 
 
 def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as f:
-        template = yaml.load(f, Loader=CfnLoader)
+    template = load(sys.argv[1])
     region = os.environ.get("AWS_REGION", "us-east-1")
     endpoint = os.environ["AWS_ENDPOINT_URL"]
     session = boto3.session.Session(region_name=region)

@@ -1,0 +1,1 @@
+"""The local stack behind `scripts/dev`: emulator, functions, gateway and event relays."""
