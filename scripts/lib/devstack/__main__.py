@@ -114,7 +114,8 @@ def start(stack):
     wiring = cfn.wiring(template)
     env = {**os.environ, **s.function_env(), "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
 
-    say("dev", f"starting the AWS emulator on {s.aws_url} (its request log: .roster/dev/emulator.log)")
+    say("dev", f"starting the AWS emulator on {s.aws_url} "
+               f"(its request log: {os.path.relpath(DEV_STATE / 'emulator.log', ROOT)})")
     emulator_log = open(DEV_STATE / "emulator.log", "wb")
     emulator = subprocess.Popen(
         [str(VENV_BIN / "python"), str(ROOT / "scripts/lib/moto_server.py"), "127.0.0.1", str(s.aws_port)],
@@ -246,7 +247,7 @@ def detach(s):
             print(line, file=sys.stderr, flush=True)
         shown = len(lines)
         if READY_FILE.exists():
-            print(f"the local stack is up (API {s.api_url}); logs: {LOG_FILE.relative_to(ROOT)}; "
+            print(f"the local stack is up (API {s.api_url}); logs: {os.path.relpath(LOG_FILE, ROOT)}; "
                   "stop it with scripts/dev down", file=sys.stderr)
             return 0
         if child.poll() is not None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 STATE = ROOT / ".roster"
-DEV_STATE = STATE / "dev"
+# A second stack (the walkthrough test) keeps its pid and logs apart from a developer's.
+DEV_STATE = Path(os.environ.get("ROSTER_DEV_STATE_DIR") or STATE / "dev")
 TEMPLATE = ROOT / "infra" / "template.yaml"
 VENV_BIN = ROOT / ".venv" / "bin"
 
