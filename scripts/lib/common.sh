@@ -15,9 +15,11 @@ ensure_venv() {
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     return
   fi
-  log "installing pinned Python tools into .venv (first run: about a minute)"
+  log "installing the pinned Python tools into .venv (first run: about two minutes)"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements.txt"
+  # One line per package, so a first run shows progress instead of going silent.
+  "$VENV/bin/pip" install --disable-pip-version-check --progress-bar off -r "$ROOT/scripts/requirements.txt" \
+    | { grep --line-buffered -E '^(Collecting|Installing|Successfully)' >&2 || true; }
   echo "$want" > "$stamp"
 }
 

@@ -1062,4 +1062,18 @@ async fn the_table_created_from_the_template_has_the_indexes_the_code_uses() {
             assert_eq!(carried, terms, "search entries carry all four terms");
         }
     }
+    let ttl = dynamodb()
+        .await
+        .describe_time_to_live()
+        .table_name(table_name())
+        .send()
+        .await
+        .unwrap()
+        .time_to_live_description
+        .unwrap();
+    assert_eq!(ttl.attribute_name(), Some(keys::TTL_ATTRIBUTE));
+    assert_eq!(
+        ttl.time_to_live_status(),
+        Some(&aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled)
+    );
 }
