@@ -154,7 +154,10 @@ def start(stack):
         relay.start()
         say("dev", f"relaying {trigger.kind} {trigger.source} -> {trigger.function}")
 
-    server = gateway.serve(s.api_port, wiring.routes, lambdas, say)
+    try:
+        server = gateway.serve(s.api_port, wiring.routes, lambdas, say)
+    except OSError as e:
+        raise SystemExit(f"the gateway cannot listen on {s.api_url} ({e}); set ROSTER_API_PORT")
     stack.servers.append(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     wait_until("the gateway", lambda: answers(f"{s.api_url}/v1/openapi.json"), stack, 30)
