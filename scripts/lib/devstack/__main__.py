@@ -10,6 +10,7 @@
 
 import argparse
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -34,10 +35,21 @@ def say(part, line):
         print(f"{part:>17} | {line}", flush=True)
 
 
-def pump(part, stream):
-    """Copies a child's output line by line, each line prefixed with the part's name."""
+def pump(part, stream, keep=None, show=lambda _line: True):
+    """Copies a child's output line by line, each line prefixed with the part's name; with
+    `keep`, every line also goes to that file and only those `show` accepts reach the console."""
     for raw in iter(stream.readline, b""):
-        say(part, raw.decode("utf-8", "replace").rstrip())
+        if keep:
+            keep.write(raw)
+            keep.flush()
+        line = raw.decode("utf-8", "replace").rstrip()
+        if show(line):
+            say(part, line)
+
+
+# The emulator logs every request; the relays poll it twice a second. The console gets what
+# matters: server errors, warnings and tracebacks (the whole log stays in emulator.log).
+ROUTINE_REQUEST = re.compile(r'"[A-Z]+ \S+ HTTP/[\d.]+" [1-4]\d\d ')
 
 
 class Stack:
@@ -49,12 +61,13 @@ class Stack:
         self.servers = []
         self.relays = []
 
-    def spawn(self, part, argv, env=None):
+    def spawn(self, part, argv, env=None, **pump_options):
         child = subprocess.Popen(
             argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        threading.Thread(target=pump, args=(part, child.stdout), daemon=True).start()
+        threading.Thread(target=pump, args=(part, child.stdout), kwargs=pump_options,
+                         daemon=True).start()
         self.children.append((part, child))
         return child
 
@@ -116,12 +129,12 @@ def start(stack):
 
     say("dev", f"starting the AWS emulator on {s.aws_url} "
                f"(its request log: {os.path.relpath(DEV_STATE / 'emulator.log', ROOT)})")
-    emulator_log = open(DEV_STATE / "emulator.log", "wb")
-    emulator = subprocess.Popen(
+    stack.spawn(
+        "emulator",
         [str(VENV_BIN / "python"), str(ROOT / "scripts/lib/moto_server.py"), "127.0.0.1", str(s.aws_port)],
-        cwd=ROOT, stdout=emulator_log, stderr=subprocess.STDOUT, start_new_session=True,
+        keep=open(DEV_STATE / "emulator.log", "wb"),
+        show=lambda line: not ROUTINE_REQUEST.search(line),
     )
-    stack.children.append(("emulator", emulator))
     wait_until("the emulator", lambda: answers(f"{s.aws_url}/moto-api/data.json"), stack, 60)
 
     say("dev", "creating the table, bucket, queues, topic and e-mail identity from infra/template.yaml")
