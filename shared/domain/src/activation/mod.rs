@@ -89,6 +89,27 @@ impl ActivationRequest {
             requested_at: crate::user::now_utc_millis(),
         }
     }
+
+    /// The welcome an import job requests for a user it created. The id is derived from the
+    /// job and the user, so a job that resumes a chunk and requests it again is deduplicated
+    /// by the sender instead of texting twice.
+    pub fn import_welcome(
+        job: &crate::ids::ImportJobId,
+        tenant_id: TenantId,
+        user_id: UserId,
+        requested_by: &crate::ids::Actor,
+    ) -> Self {
+        Self {
+            request_id: format!("import-{job}-{user_id}"),
+            ..Self::new(
+                tenant_id,
+                user_id,
+                vec![Channel::Sms],
+                ActivationReason::Welcome,
+                requested_by,
+            )
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -22,7 +22,7 @@ use super::rows::draft_from_row;
 use super::sheet::{
     FileFormat, MAX_FILE_BYTES, MAX_ROWS, ReadError, Row, SheetEvent, read_csv, read_workbook,
 };
-use crate::activation::{ActivationReason, ActivationRequest, Channel, PublishActivation};
+use crate::activation::{ActivationRequest, PublishActivation};
 use crate::ids::{Actor, DepartmentId, ImportJobId, TenantId};
 use crate::import_job::{ImportJob, ImportMode, ImportStatus};
 use crate::password::PasswordHash;
@@ -630,11 +630,10 @@ where
                 Written::Created(user) => {
                     self.job.counts.created += 1;
                     if user.profile.send_text {
-                        welcome.push(ActivationRequest::new(
+                        welcome.push(ActivationRequest::import_welcome(
+                            &self.job.id,
                             user.tenant_id.clone(),
                             user.id,
-                            vec![Channel::Sms],
-                            ActivationReason::Welcome,
                             &actor,
                         ));
                     }
