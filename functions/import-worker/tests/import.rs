@@ -504,6 +504,16 @@ async fn drain_continuations(env: &Env) -> usize {
     }
 }
 
+/// Rewinds a running job to its start, as if its checkpoints had never been saved.
+async fn lose_checkpoint(env: &Env, job: &ImportJobId) {
+    let mut stale = env.job(job).await;
+    let expected = stale.version;
+    stale.next_row = 0;
+    stale.counts.created = 0;
+    stale.version += 1;
+    env.worker.store.save_job(expected, &stale).await.unwrap();
+}
+
 #[tokio::test]
 async fn a_tiny_time_budget_checkpoints_and_continues_without_losing_or_repeating_rows() {
     let env = Env::new().await.with_config(ImportConfig {
@@ -542,12 +552,7 @@ async fn a_lost_checkpoint_resumes_without_duplicates() {
     });
     let job = env.drop_file("crash.csv", many_rows(12, 0), &[]).await;
     // As if the invocation died after writing its chunk but before saving the checkpoint.
-    let mut stale = env.job(&job.id).await;
-    let expected = stale.version;
-    stale.next_row = 0;
-    stale.counts.created = 0;
-    stale.version += 1;
-    env.worker.store.save_job(expected, &stale).await.unwrap();
+    lose_checkpoint(&env, &job.id).await;
     drain_continuations(&env).await;
     let job = env.job(&job.id).await;
     assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
@@ -887,12 +892,7 @@ async fn a_resumed_chunk_requests_the_same_welcomes_again_under_the_same_ids() {
     let job = env.drop_file("again.csv", csv.into_bytes(), &[]).await;
     // As if the invocation died after publishing its chunk's welcomes but before saving the
     // checkpoint: the first chunk runs again.
-    let mut stale = env.job(&job.id).await;
-    let expected = stale.version;
-    stale.next_row = 0;
-    stale.counts.created = 0;
-    stale.version += 1;
-    env.worker.store.save_job(expected, &stale).await.unwrap();
+    lose_checkpoint(&env, &job.id).await;
     drain_continuations(&env).await;
     assert_eq!(env.job(&job.id).await.counts.created, 12);
     let requests: Vec<Value> = tap
