@@ -371,6 +371,35 @@ async fn stale_versions_are_rejected_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn a_recorded_activation_is_a_new_version_that_stale_edits_cannot_overwrite() {
+    use roster_domain::activation::{ActivationReason, ActivationState, RecordActivation};
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let v1 = person(&tenant, &dept, "texted", "Tex", "Ted", None);
+    store.create_user(&v1).await.unwrap();
+    let state = ActivationState {
+        request_id: "r-1".into(),
+        reason: ActivationReason::Welcome,
+        deliveries: vec![],
+    };
+    store
+        .record_activation(&tenant, &v1.id, &state)
+        .await
+        .unwrap();
+
+    let mut edit = v1.clone().touched(&Actor::new("admin"));
+    edit.profile.first_name = "Edited".into();
+    assert!(matches!(
+        store.update_user(&v1, &edit).await,
+        Err(StoreError::VersionMismatch)
+    ));
+    let stored = store.get_user(&tenant, &v1.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, v1.version + 1);
+    assert_eq!(stored.activation, Some(state));
+    assert_eq!(stored.profile.first_name, "Tex");
+}
+
+#[tokio::test]
 async fn deleting_a_user_frees_login_and_email() {
     let store = store().await;
     let (tenant, dept) = tenant_with_department(&store).await;

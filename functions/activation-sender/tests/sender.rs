@@ -126,8 +126,9 @@ async fn the_sample_request_sends_one_sms_and_one_email_however_often_it_is_deli
         "{state:?}"
     );
     assert_eq!(
-        stored.version, user.version,
-        "recording the outcome does not bump the version"
+        stored.version,
+        user.version + 1,
+        "the outcome is recorded once, as a new version (an edit from before it gets 412)"
     );
 }
 

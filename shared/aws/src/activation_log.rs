@@ -146,9 +146,12 @@ impl RecordActivation for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::user(tenant, user))))
-            .update_expression("SET activation = :state")
+            // A new version: an edit prepared from the record before this delivery would
+            // otherwise write the old activation state back over it (updates put whole items).
+            .update_expression("SET activation = :state ADD version :one")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":state", value)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .send()
             .await;
         match result {
