@@ -4,10 +4,14 @@ use device_activation::handle;
 use lambda_http::Body;
 use roster_aws::DynamoStore;
 use roster_domain::activation::{ActivationCode, MAX_ATTEMPTS};
+use roster_domain::activation::{ActivationReason, ActivationState, RecordActivation};
 use roster_domain::enums::UserStatus;
 use roster_domain::ids::DepartmentId;
+use roster_domain::ids::{TenantId, UserId};
 use roster_domain::password::{Password, PasswordHash};
-use roster_domain::store::{ActivationCodeStore, CreateUser, GetUser, UpdateUser};
+use roster_domain::store::{
+    ActivationCodeStore, CreateUser, FindUser, GetUser, StoreResult, UpdateUser,
+};
 use roster_domain::user::User;
 use roster_domain::validation::UserDraft;
 use roster_tests::apigw::{Call, request_from_event};
@@ -51,7 +55,10 @@ async fn give_code(store: &DynamoStore, user: &User, code: &str, expires_in: Dur
         .unwrap();
 }
 
-async fn activate(store: &DynamoStore, body: Value) -> (u16, Value) {
+async fn activate<S>(store: &S, body: Value) -> (u16, Value)
+where
+    S: FindUser + UpdateUser + ActivationCodeStore + Sync,
+{
     let response = handle(
         store,
         Call::new("POST", "/v1/activate").json(body).request(),
@@ -268,4 +275,76 @@ async fn malformed_requests_are_400() {
     )
     .await;
     assert_eq!(status, 422);
+}
+
+/// The real store, with the activation sender recording its outcome on the user (a new
+/// version) just as the device's code is consumed: the race between the two functions.
+struct SenderRecordsMeanwhile<'a>(&'a DynamoStore);
+
+impl FindUser for SenderRecordsMeanwhile<'_> {
+    async fn find_by_login(&self, tenant: &TenantId, login: &str) -> StoreResult<Option<User>> {
+        self.0.find_by_login(tenant, login).await
+    }
+    async fn find_by_email(&self, tenant: &TenantId, email: &str) -> StoreResult<Option<User>> {
+        self.0.find_by_email(tenant, email).await
+    }
+}
+
+impl UpdateUser for SenderRecordsMeanwhile<'_> {
+    async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
+        self.0.update_user(before, after).await
+    }
+}
+
+impl ActivationCodeStore for SenderRecordsMeanwhile<'_> {
+    async fn put_code(&self, code: &ActivationCode) -> StoreResult<()> {
+        self.0.put_code(code).await
+    }
+    async fn get_code(&self, t: &TenantId, u: &UserId) -> StoreResult<Option<ActivationCode>> {
+        self.0.get_code(t, u).await
+    }
+    async fn delete_code(&self, t: &TenantId, u: &UserId) -> StoreResult<()> {
+        self.0.delete_code(t, u).await
+    }
+    async fn record_failed_attempt(&self, t: &TenantId, u: &UserId) -> StoreResult<u8> {
+        self.0.record_failed_attempt(t, u).await
+    }
+    async fn record_failed_login(&self, t: &TenantId, login: &str) -> StoreResult<u8> {
+        self.0.record_failed_login(t, login).await
+    }
+    async fn consume_code(&self, t: &TenantId, u: &UserId) -> StoreResult<bool> {
+        let consumed = self.0.consume_code(t, u).await?;
+        let outcome = ActivationState {
+            request_id: "sender-meanwhile".into(),
+            reason: ActivationReason::Welcome,
+            deliveries: vec![],
+        };
+        self.0.record_activation(t, u, &outcome).await?;
+        Ok(consumed)
+    }
+}
+
+#[tokio::test]
+async fn a_user_changed_by_the_sender_meanwhile_is_still_trusted() {
+    let store = store().await;
+    let user = seeded(&store, "raced", UserDraft::default()).await;
+    give_code(&store, &user, "24681357", Duration::hours(1)).await;
+    let (status, body) = activate(
+        &SenderRecordsMeanwhile(&store),
+        json!({"tenant_id": user.tenant_id.as_str(), "login": "raced", "code": "24681357"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let stored = store
+        .get_user(&user.tenant_id, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.trusted);
+    assert_eq!(
+        stored.activation.map(|a| a.request_id).as_deref(),
+        Some("sender-meanwhile"),
+        "the sender's record survives"
+    );
+    assert_eq!(stored.version, user.version + 2);
 }

@@ -60,12 +60,33 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Marks the user trusted.
-async fn trust<S: UpdateUser>(store: &S, user: User) -> Result<User, ActivationFailure> {
-    let mut next = user.clone().touched(&Actor::new("device-activation"));
-    next.trusted = true;
-    store.update_user(&user, &next).await?;
-    Ok(next)
+/// Tries before giving up on a user whose record keeps changing under the activation.
+const TRUST_ATTEMPTS: usize = 3;
+
+/// Marks the user trusted. The proof is already spent (a code is consumed), so a record that
+/// changed meanwhile (the sender recording its outcome is a new version) is read again and
+/// trusted, not failed.
+async fn trust<S: FindUser + UpdateUser>(
+    store: &S,
+    mut user: User,
+) -> Result<User, ActivationFailure> {
+    for _ in 0..TRUST_ATTEMPTS {
+        let mut next = user.clone().touched(&Actor::new("device-activation"));
+        next.trusted = true;
+        match store.update_user(&user, &next).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::VersionMismatch) => {
+                let login = user.profile.login.as_str().to_owned();
+                user = store
+                    .find_by_login(&user.tenant_id, &login)
+                    .await?
+                    .filter(|u| u.id == user.id && u.status == UserStatus::Active)
+                    .ok_or_else(|| invalid(0))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::VersionMismatch.into())
 }
 
 pub async fn activate_device<S>(
