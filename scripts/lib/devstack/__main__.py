@@ -292,7 +292,10 @@ def down(_args):
             print("the local stack is stopped", file=sys.stderr)
             return 0
         time.sleep(0.2)
-    os.killpg(pid, signal.SIGKILL)
+    try:
+        os.killpg(pid, signal.SIGKILL)  # a detached stack leads its own process group
+    except ProcessLookupError:
+        os.kill(pid, signal.SIGKILL)  # a foreground `up` in someone's terminal
     PID_FILE.unlink(missing_ok=True)
     print("the local stack did not stop in 30 s and was killed", file=sys.stderr)
     return 0
