@@ -5,6 +5,7 @@
 //! storage must fail, not pass quietly.
 
 use std::collections::BTreeSet;
+use std::io::{Read, Write};
 
 use aws_sdk_dynamodb::Client;
 use roster_aws::DynamoStore;
@@ -111,6 +112,46 @@ pub fn person(
             ..UserDraft::default()
         },
     )
+}
+
+/// One plain HTTP/1.1 request to a pre-signed URL, as a browser would send it: the status
+/// and the body.
+fn http(method: &str, url: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let rest = url
+        .strip_prefix("http://")
+        .expect("the emulator speaks http");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |p| p + 4);
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response[split..].to_vec())
+}
+
+/// PUTs `body` to a pre-signed upload URL; the status.
+pub fn http_put(url: &str, body: &[u8]) -> u16 {
+    http("PUT", url, body).0
+}
+
+/// GETs a pre-signed download URL; the status and the body.
+pub fn http_get(url: &str) -> (u16, Vec<u8>) {
+    http("GET", url, b"")
 }
 
 pub mod apigw;

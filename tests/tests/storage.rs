@@ -9,7 +9,7 @@ use roster_aws::keys;
 use roster_domain::activation::ActivationCode;
 use roster_domain::enums::{Role, UserKind, UserStatus};
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, UserId};
-use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use roster_domain::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use roster_domain::password::{Password, PasswordHash};
 use roster_domain::store::{
     ActivationCodeStore, CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser,
@@ -920,24 +920,19 @@ async fn import_jobs_are_listed_by_upload_date_range() {
     .unwrap();
     let mut jobs = Vec::new();
     for day in [0, 3, 10, 20] {
-        let job = ImportJob {
-            id: ImportJobId::generate(),
-            tenant_id: tenant.clone(),
-            file_name: format!("day{day}.csv"),
-            mode: ImportMode::Partial,
-            status: ImportStatus::Queued,
-            uploaded_at: base + Duration::days(day),
-            uploaded_by: admin(),
-            progress: 0,
-            counts: ImportCounts::default(),
-            warnings: vec![],
-            error: None,
-            object_key: format!("imports/{tenant}/day{day}.csv"),
-            next_row: 0,
-            version: 0,
-            report_key: None,
-            csv_delimiter: None,
-        };
+        let mut job = ImportJob::new(
+            ImportJobId::generate(),
+            tenant.clone(),
+            format!("day{day}.csv"),
+            format!("imports/{tenant}/day{day}.csv"),
+            ImportMode::Partial,
+            Uploader {
+                actor: admin(),
+                name: "Admin".into(),
+            },
+        );
+        job.status = ImportStatus::Queued;
+        job.uploaded_at = base + Duration::days(day);
         store.create_job(&job).await.unwrap();
         jobs.push(job);
     }

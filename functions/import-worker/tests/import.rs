@@ -6,12 +6,19 @@ use std::time::Instant;
 use aws_sdk_s3::primitives::ByteStream;
 use import_worker::{Worker, job_id_for};
 use roster_aws::{DynamoStore, S3ImportFiles, SnsActivationPublisher, SqsContinuation};
+use roster_domain::caller::{Caller, CallerRole};
+use roster_domain::error::AppError;
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, TenantId};
-use roster_domain::import::files::ImportFiles;
+use roster_domain::import::files::{ImportFiles, ObjectRef};
+use roster_domain::import::jobs::{Proceed, proceed_import};
 use roster_domain::import::runner::ImportConfig;
 use roster_domain::import::sheet::{FileFormat, SheetEvent, read_csv, read_workbook};
-use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
+use roster_domain::store::CreateUser;
 use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
+use roster_tests::apigw::{Call, claims};
+use roster_tests::http_put;
+use roster_tests::messaging::ContinuationTap;
 use roster_tests::{create_department, fresh_tenant};
 use rust_xlsxwriter::Workbook;
 use serde_json::Value;
@@ -45,7 +52,8 @@ impl Env {
         self
     }
 
-    async fn put(&self, key: &str, bytes: Vec<u8>, metadata: &[(&str, &str)]) {
+    /// Puts an object; its S3 version id.
+    async fn put(&self, key: &str, bytes: Vec<u8>, metadata: &[(&str, &str)]) -> String {
         let s3 = roster_aws::s3_client(&roster_aws::load_aws_config().await);
         let mut put = s3
             .put_object()
@@ -55,7 +63,8 @@ impl Env {
         for (k, v) in metadata {
             put = put.metadata(*k, *v);
         }
-        put.send().await.unwrap();
+        let out = put.send().await.unwrap();
+        out.version_id().unwrap_or_default().to_owned()
     }
 
     /// The sample S3 event, pointed at `key` of this bucket, as one upload (`version`).
@@ -76,8 +85,7 @@ impl Env {
     /// Drops a file straight into `imports/{tenant}/` and runs the worker on its event.
     async fn drop_file(&self, name: &str, bytes: Vec<u8>, metadata: &[(&str, &str)]) -> ImportJob {
         let key = format!("imports/{}/{name}", self.tenant);
-        self.put(&key, bytes, metadata).await;
-        let version = ulid::Ulid::new().to_string();
+        let version = self.put(&key, bytes, metadata).await;
         let event = self.s3_event(&key, &version);
         self.worker
             .handle(event, None)
@@ -122,7 +130,12 @@ impl Env {
     /// The report's lines (header first), read back with the importer's own reader.
     async fn report(&self, job: &ImportJob) -> Vec<Vec<String>> {
         let key = job.report_key.as_deref().expect("a report was written");
-        let bytes = self.worker.files.download(key).await.unwrap();
+        let bytes = self
+            .worker
+            .files
+            .download(ObjectRef::latest(key))
+            .await
+            .unwrap();
         let mut lines = Vec::new();
         let mut visit = |e: SheetEvent| {
             lines.push(match e {
@@ -181,6 +194,8 @@ async fn a_dropped_csv_imports_valid_rows_and_reports_the_rest() {
     assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
     assert_eq!(job.file_name, "New hires (Zürich).csv");
     assert_eq!(job.uploaded_by, Actor::new("hr-admin"));
+    assert_eq!(job.uploader_name(), "hr-admin");
+    assert!(job.object_version.is_some(), "the file's version is pinned");
     assert_eq!(job.progress, 100);
     assert_eq!(
         job.counts,
@@ -189,7 +204,8 @@ async fn a_dropped_csv_imports_valid_rows_and_reports_the_rest() {
             created: 2,
             updated: 0,
             skipped: 1,
-            failed: 3
+            failed: 3,
+            conflicts: 0
         }
     );
     assert!(
@@ -241,7 +257,10 @@ async fn a_dropped_csv_imports_valid_rows_and_reports_the_rest() {
     let summary = env
         .worker
         .files
-        .download(&format!("reports/{}/{}/summary.json", env.tenant, job.id))
+        .download(ObjectRef::latest(&format!(
+            "reports/{}/{}/summary.json",
+            env.tenant, job.id
+        )))
         .await
         .unwrap();
     let summary: Value = serde_json::from_slice(&summary).unwrap();
@@ -330,24 +349,17 @@ async fn an_api_created_job_imports_an_xlsx_with_numeric_phones_and_imeis() {
     let env = Env::new().await;
     let id = ImportJobId::generate();
     let key = format!("imports/{}/{id}/fleet.xlsx", env.tenant);
-    let job = ImportJob {
+    let job = ImportJob::new(
         id,
-        tenant_id: env.tenant.clone(),
-        file_name: "fleet.xlsx".into(),
-        mode: ImportMode::Partial,
-        status: ImportStatus::Uploading,
-        uploaded_at: time::OffsetDateTime::now_utc(),
-        uploaded_by: Actor::new("admin-1"),
-        progress: 0,
-        counts: ImportCounts::default(),
-        warnings: vec![],
-        error: None,
-        object_key: key.clone(),
-        next_row: 0,
-        version: 0,
-        report_key: None,
-        csv_delimiter: None,
-    };
+        env.tenant.clone(),
+        "fleet.xlsx".into(),
+        key.clone(),
+        ImportMode::Partial,
+        Uploader {
+            actor: Actor::new("admin-1"),
+            name: "Admin One".into(),
+        },
+    );
     env.worker.store.create_job(&job).await.unwrap();
     let bytes = xlsx(&[
         vec![
@@ -535,7 +547,8 @@ async fn a_tiny_time_budget_checkpoints_and_continues_without_losing_or_repeatin
             created: 26,
             updated: 0,
             skipped: 0,
-            failed: 4
+            failed: 4,
+            conflicts: 0
         }
     );
     assert_eq!(env.logins().await.len(), 26);
@@ -603,7 +616,11 @@ async fn modes_all_or_nothing_validate_only_and_upsert() {
         ImportStatus::CompletedWithErrors,
         "rows 0-5 already exist: {dry:?}"
     );
-    assert_eq!((dry.counts.created, dry.counts.failed), (0, 6));
+    assert_eq!(
+        (dry.counts.created, dry.counts.failed, dry.counts.conflicts),
+        (0, 0, 6),
+        "existing logins are conflicts, counted apart from invalid rows"
+    );
     assert_eq!(env.logins().await.len(), 6, "a dry run writes nothing");
 
     let upsert_file = "login,first_name,last_name,department_id,email\nuser0001,Changed,Name,support,\nnewbie,New,Person,sales,newbie@example.com\n";
@@ -913,5 +930,356 @@ async fn a_resumed_chunk_requests_the_same_welcomes_again_under_the_same_ids() {
         ids.len(),
         12,
         "under one id per user, so the sender texts once"
+    );
+}
+
+/// Seed 003's sheet (no Department column is added by issue 12; until then it carries one).
+const TEAM_CSV: &str = "\
+First Name,Last Name,Login ID,Email ID,Department
+Ann,Lee,ann.lee,ann.other@example.com,sales
+Bob,Ray,bob.ray,bob@example.com,sales
+Cy,,cy.x,cy@example.com,sales
+";
+
+/// An admin of `tenant`, as the imports API sees one.
+fn admin_of(tenant: &TenantId) -> Caller {
+    Caller {
+        actor: Actor::new("admin-1"),
+        name: "Hannah Ruiz".into(),
+        tenant: tenant.clone(),
+        roles: [CallerRole::Admin].into(),
+        departments: Default::default(),
+    }
+}
+
+/// Runs the worker on every continuation waiting in `tap` (what a proceed handed over).
+async fn run_handed_over(env: &Env, tap: &ContinuationTap) -> usize {
+    let sample = format!(
+        "{}/../../events/import-worker/sqs-continuation.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let bodies = tap.drain().await;
+    for body in &bodies {
+        let mut event: Value =
+            serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
+        event["Records"][0]["body"] = Value::from(body.to_string());
+        env.worker.handle(event, None).await.unwrap();
+    }
+    bodies.len()
+}
+
+async fn existing_ann(env: &Env) {
+    let sales = DepartmentId::parse("sales").unwrap();
+    let ann = roster_tests::person(&env.tenant, &sales, "ann.lee", "Ann", "Lee", None);
+    env.worker.store.create_user(&ann).await.unwrap();
+}
+
+async fn text_report(env: &Env, job: &ImportJob) -> String {
+    let key = job.text_report_key.as_deref().expect("a text report");
+    let bytes = env
+        .worker
+        .files
+        .download(ObjectRef::latest(key))
+        .await
+        .unwrap();
+    String::from_utf8(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_conflicts_and_proceeds_with_the_file_it_validated() {
+    let env = Env::new().await;
+    existing_ann(&env).await;
+    let dry = env
+        .drop_file(
+            "team.csv",
+            TEAM_CSV.as_bytes().to_vec(),
+            &[("mode", "validate_only")],
+        )
+        .await;
+    assert_eq!(dry.status, ImportStatus::CompletedWithErrors, "{dry:?}");
+    assert_eq!(
+        (
+            dry.counts.total,
+            dry.counts.created,
+            dry.counts.failed,
+            dry.counts.conflicts
+        ),
+        (3, 0, 1, 1),
+        "{dry:?}"
+    );
+    let report = env.report(&dry).await;
+    assert_eq!(report.len(), 3, "header and two rows: {report:?}");
+    assert!(
+        report[1]
+            .last()
+            .unwrap()
+            .contains("login: conflict: this login belongs to an existing user"),
+        "{report:?}"
+    );
+    let text = text_report(&env, &dry).await;
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.starts_with("Row 2 (login \"ann.lee\"): login: conflict"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Row 4 (login \"cy.x\"): last_name: is required"),
+        "{text}"
+    );
+    assert_eq!(
+        env.logins().await,
+        vec!["ann.lee"],
+        "a dry run writes nothing"
+    );
+
+    // Someone drops another file at the same key; the job still imports the one it validated.
+    let key = format!("imports/{}/team.csv", env.tenant);
+    let swapped =
+        "First Name,Last Name,Login ID,Email ID,Department\nZed,Zulu,zed.z,zed@example.com,sales\n";
+    env.put(&key, swapped.as_bytes().to_vec(), &[]).await;
+
+    let tap = ContinuationTap::new().await;
+    let caller = admin_of(&env.tenant);
+    let bad = Proceed {
+        mode: "validate_only".into(),
+    };
+    let refused = proceed_import(
+        &env.worker.store,
+        &tap.continuation(),
+        &caller,
+        &dry.id,
+        bad,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AppError::Validation(_))),
+        "{refused:?}"
+    );
+    // Two admins click Proceed at once: one wins, the other is told the job moved on.
+    let go = || Proceed {
+        mode: "partial".into(),
+    };
+    let continuation = tap.continuation();
+    let (a, b) = futures::join!(
+        proceed_import(&env.worker.store, &continuation, &caller, &dry.id, go()),
+        proceed_import(&env.worker.store, &continuation, &caller, &dry.id, go()),
+    );
+    assert_eq!(
+        [&a, &b].iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{a:?} {b:?}"
+    );
+    assert!(
+        [&a, &b]
+            .iter()
+            .any(|r| matches!(r, Err(AppError::Conflict { .. })))
+    );
+    let queued = a.or(b).unwrap();
+    assert_eq!(
+        (queued.status, queued.mode),
+        (ImportStatus::Queued, ImportMode::Partial)
+    );
+    assert_eq!(
+        queued.counts,
+        ImportCounts::default(),
+        "counts start afresh"
+    );
+    assert_eq!(
+        run_handed_over(&env, &tap).await,
+        1,
+        "handed to the worker once"
+    );
+
+    let done = env.job(&dry.id).await;
+    assert_eq!(done.status, ImportStatus::CompletedWithErrors, "{done:?}");
+    assert_eq!(
+        (
+            done.counts.total,
+            done.counts.created,
+            done.counts.failed,
+            done.counts.conflicts
+        ),
+        (3, 1, 1, 1),
+        "{done:?}"
+    );
+    assert_eq!(
+        env.logins().await,
+        vec!["ann.lee", "bob.ray"],
+        "the validated file, not the swapped one"
+    );
+    assert_eq!(
+        env.report(&done).await.len(),
+        3,
+        "the report is replaced, not appended to"
+    );
+    assert_eq!(text_report(&env, &done).await.lines().count(), 2);
+
+    let again = proceed_import(
+        &env.worker.store,
+        &tap.continuation(),
+        &caller,
+        &dry.id,
+        go(),
+    )
+    .await;
+    assert!(matches!(again, Err(AppError::Conflict { .. })), "{again:?}");
+    assert!(tap.drain().await.is_empty(), "nothing more was handed over");
+}
+
+async fn api(
+    app: &imports_api::App<DynamoStore, S3ImportFiles, SqsContinuation>,
+    call: Call,
+) -> (u16, Value) {
+    let response = imports_api::handle(app, call.request()).await;
+    let status = response.status().as_u16();
+    let body = match response.into_body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(&t).unwrap_or(Value::String(t)),
+        _ => Value::Null,
+    };
+    (status, body)
+}
+
+#[tokio::test]
+async fn the_pre_signed_flow_validates_then_proceeds_over_http() {
+    let env = Env::new().await;
+    existing_ann(&env).await;
+    let tap = ContinuationTap::new().await;
+    let config = roster_aws::load_aws_config().await;
+    let app = imports_api::App {
+        store: DynamoStore::from_environment(&config).unwrap(),
+        files: S3ImportFiles::from_environment(&config).unwrap(),
+        continuation: tap.continuation(),
+    };
+    let mut admin = claims("admin-1", env.tenant.as_str(), &["admin"], &[]);
+    admin["email"] = Value::from("hannah@example.com");
+    let (status, created) = api(
+        &app,
+        Call::new("POST", "/v1/imports")
+            .as_caller(admin.clone())
+            .json(serde_json::json!({"file_name": "team.csv", "mode": "validate_only"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["job"]["uploaded_by_name"], "hannah@example.com");
+    let id = ImportJobId::parse(created["job"]["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        http_put(created["upload_url"].as_str().unwrap(), TEAM_CSV.as_bytes()),
+        200
+    );
+
+    // The bucket's event for that upload.
+    let key = format!("imports/{}/{id}/team.csv", env.tenant);
+    let head = env
+        .worker
+        .files
+        .head(ObjectRef::latest(&key))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut event = env.s3_event(&key, head.version_id.as_deref().unwrap_or_default());
+    event["Records"][0]["s3"]["object"]["key"] = Value::from(encode_key(&key));
+    env.worker.handle(event, None).await.unwrap();
+
+    let (_, job) = api(
+        &app,
+        Call::new("GET", &format!("/v1/imports/{id}")).as_caller(admin.clone()),
+    )
+    .await;
+    assert_eq!(
+        (job["status"].as_str(), job["mode"].as_str()),
+        (Some("completed_with_errors"), Some("validate_only"))
+    );
+    assert_eq!(job["counts"]["conflicts"], 1, "{job}");
+    assert_eq!(job["counts"]["failed"], 1, "{job}");
+
+    let (status, link) = api(
+        &app,
+        Call::new("GET", &format!("/v1/imports/{id}/report"))
+            .query("format", "txt")
+            .as_caller(admin.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{link}");
+    let (status, text) = roster_tests::http_get(link["url"].as_str().unwrap());
+    let text = String::from_utf8(text).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.contains("ann.lee") && text.contains("belongs to an existing user"),
+        "{text}"
+    );
+    let (status, _) = api(
+        &app,
+        Call::new("GET", &format!("/v1/imports/{id}/report"))
+            .query("format", "pdf")
+            .as_caller(admin.clone()),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    let proceed = |mode: &str| {
+        Call::new("POST", &format!("/v1/imports/{id}/proceed"))
+            .as_caller(admin.clone())
+            .json(serde_json::json!({ "mode": mode }))
+    };
+    let (status, reply) = api(&app, proceed("sideways")).await;
+    assert_eq!(
+        (status, reply["error"]["fields"][0]["field"].as_str()),
+        (422, Some("mode")),
+        "{reply}"
+    );
+    let analyst = claims("a-1", env.tenant.as_str(), &["analyst"], &[]);
+    let (status, _) = api(
+        &app,
+        Call::new("POST", &format!("/v1/imports/{id}/proceed"))
+            .as_caller(analyst)
+            .json(serde_json::json!({ "mode": "upsert" })),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, reply) = api(&app, proceed("upsert")).await;
+    assert_eq!(
+        (status, reply["status"].as_str(), reply["mode"].as_str()),
+        (202, Some("queued"), Some("upsert")),
+        "{reply}"
+    );
+    let (status, _) = api(&app, proceed("upsert")).await;
+    assert_eq!(status, 409, "proceeding twice imports once");
+    assert_eq!(run_handed_over(&env, &tap).await, 1);
+
+    let (_, job) = api(
+        &app,
+        Call::new("GET", &format!("/v1/imports/{id}")).as_caller(admin.clone()),
+    )
+    .await;
+    assert_eq!(job["status"], "completed_with_errors", "{job}");
+    // Upsert: ann.lee's row updates her (her e-mail is free), bob is created, cy still fails.
+    assert_eq!(
+        (
+            &job["counts"]["created"],
+            &job["counts"]["updated"],
+            &job["counts"]["failed"],
+            &job["counts"]["conflicts"]
+        ),
+        (
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(1),
+            &Value::from(0)
+        ),
+        "{job}"
+    );
+    assert_eq!(env.logins().await, vec!["ann.lee", "bob.ray"]);
+
+    let (_, list) = api(
+        &app,
+        Call::new("GET", "/v1/imports")
+            .query("sort", "uploaded_by")
+            .as_caller(admin),
+    )
+    .await;
+    assert_eq!(
+        list["items"][0]["uploaded_by_name"], "hannah@example.com",
+        "{list}"
     );
 }

@@ -6,8 +6,8 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use roster_domain::error::AppError;
 use roster_domain::ids::ImportJobId;
-use roster_domain::import::files::ImportFiles;
-use roster_domain::import::jobs::{self, ImportJobView, NewImport};
+use roster_domain::import::files::{ContinueJob, ImportFiles};
+use roster_domain::import::jobs::{self, ImportJobView, NewImport, Proceed};
 use roster_domain::import::report::{ReportFormat, template};
 use roster_domain::store::ImportJobStore;
 use roster_http::{caller, error_response, json, json_body};
@@ -20,6 +20,7 @@ pub enum Route {
     Template,
     Get,
     Cancel,
+    Proceed,
     Report,
 }
 
@@ -29,28 +30,34 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("GET", "/v1/imports/template", Route::Template),
     ("GET", "/v1/imports/{id}", Route::Get),
     ("POST", "/v1/imports/{id}/cancel", Route::Cancel),
+    ("POST", "/v1/imports/{id}/proceed", Route::Proceed),
     ("GET", "/v1/imports/{id}/report", Route::Report),
 ];
 
-pub struct App<S, F> {
+pub struct App<S, F, C> {
     pub store: S,
     pub files: F,
+    /// Hands a proceeded job to the worker.
+    pub continuation: C,
 }
 
-impl App<roster_aws::DynamoStore, roster_aws::S3ImportFiles> {
-    /// The real adapters, from `ROSTER_TABLE` and `ROSTER_IMPORT_BUCKET`.
+impl App<roster_aws::DynamoStore, roster_aws::S3ImportFiles, roster_aws::SqsContinuation> {
+    /// The real adapters, from `ROSTER_TABLE`, `ROSTER_IMPORT_BUCKET` and
+    /// `ROSTER_IMPORT_QUEUE_URL`.
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
         Ok(Self {
             store: roster_aws::DynamoStore::from_environment(config)?,
             files: roster_aws::S3ImportFiles::from_environment(config)?,
+            continuation: roster_aws::SqsContinuation::from_environment(config)?,
         })
     }
 }
 
-pub async fn handle<S, F>(app: &App<S, F>, request: Request) -> Response<Body>
+pub async fn handle<S, F, C>(app: &App<S, F, C>, request: Request) -> Response<Body>
 where
     S: ImportJobStore + Sync,
     F: ImportFiles,
+    C: ContinueJob,
 {
     match dispatch(app, &request).await {
         Ok(response) => response,
@@ -62,10 +69,14 @@ fn job_id(id: Option<&str>) -> Result<ImportJobId, AppError> {
     ImportJobId::parse(id.unwrap_or_default()).map_err(|e| AppError::bad_field("id", e.0))
 }
 
-async fn dispatch<S, F>(app: &App<S, F>, request: &Request) -> Result<Response<Body>, AppError>
+async fn dispatch<S, F, C>(
+    app: &App<S, F, C>,
+    request: &Request,
+) -> Result<Response<Body>, AppError>
 where
     S: ImportJobStore + Sync,
     F: ImportFiles,
+    C: ContinueJob,
 {
     let method: &Method = request.method();
     let (route, id) = roster_http::resolve(ROUTES, method, request.uri().path())?;
@@ -103,8 +114,23 @@ where
             let job = jobs::cancel_import(&app.store, &caller, &job_id(id)?).await?;
             Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
         }
+        Route::Proceed => {
+            jobs::require_admin(&caller)?;
+            let body: Proceed = json_body(request)?;
+            let job =
+                jobs::proceed_import(&app.store, &app.continuation, &caller, &job_id(id)?, body)
+                    .await?;
+            Ok(json(StatusCode::ACCEPTED, &ImportJobView::from(&job)))
+        }
         Route::Report => {
-            let url = jobs::report_link(&app.store, &app.files, &caller, &job_id(id)?).await?;
+            let url = jobs::report_link(
+                &app.store,
+                &app.files,
+                &caller,
+                &job_id(id)?,
+                params.first("format"),
+            )
+            .await?;
             Ok(json(StatusCode::OK, &json_value!({ "url": url })))
         }
         Route::Template => {

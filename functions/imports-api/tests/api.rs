@@ -1,24 +1,22 @@
 //! The imports API through its handler, with real claims, against the emulator.
 
-use std::io::{Read, Write};
-
 use imports_api::{App, handle};
 use lambda_http::Body;
-use roster_aws::{DynamoStore, S3ImportFiles};
+use roster_aws::{DynamoStore, S3ImportFiles, SqsContinuation};
 use roster_domain::ids::{Actor, ImportJobId, TenantId};
-use roster_domain::import::files::ImportFiles;
-use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use roster_domain::import::files::{ImportFiles, ObjectRef};
+use roster_domain::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use roster_domain::store::ImportJobStore;
 use roster_tests::apigw::{Call, claims, request_from_event};
-use roster_tests::fresh_tenant;
+use roster_tests::{fresh_tenant, http_put};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-async fn app() -> App<DynamoStore, S3ImportFiles> {
+async fn app() -> App<DynamoStore, S3ImportFiles, SqsContinuation> {
     App::from_environment(&roster_aws::load_aws_config().await).expect("run through scripts/test")
 }
 
-async fn call(app: &App<DynamoStore, S3ImportFiles>, c: Call) -> (u16, Value) {
+async fn call(app: &App<DynamoStore, S3ImportFiles, SqsContinuation>, c: Call) -> (u16, Value) {
     let response = handle(app, c.request()).await;
     let status = response.status().as_u16();
     let body = match response.into_body() {
@@ -34,7 +32,7 @@ fn admin(t: &TenantId) -> Value {
 }
 
 async fn job(
-    app: &App<DynamoStore, S3ImportFiles>,
+    app: &App<DynamoStore, S3ImportFiles, SqsContinuation>,
     tenant: &TenantId,
     name: &str,
     at: OffsetDateTime,
@@ -42,49 +40,21 @@ async fn job(
     status: ImportStatus,
 ) -> ImportJob {
     let id = ImportJobId::generate();
-    let job = ImportJob {
+    let mut job = ImportJob::new(
         id,
-        tenant_id: tenant.clone(),
-        file_name: name.into(),
-        mode: ImportMode::Partial,
-        status,
-        uploaded_at: at,
-        uploaded_by: Actor::new(by),
-        progress: 0,
-        counts: ImportCounts::default(),
-        warnings: vec![],
-        error: None,
-        object_key: format!("imports/{tenant}/{id}/{name}"),
-        next_row: 0,
-        version: 0,
-        report_key: None,
-        csv_delimiter: None,
-    };
+        tenant.clone(),
+        name.into(),
+        format!("imports/{tenant}/{id}/{name}"),
+        ImportMode::Partial,
+        Uploader {
+            actor: Actor::new(by),
+            name: by.into(),
+        },
+    );
+    job.status = status;
+    job.uploaded_at = at;
     app.store.create_job(&job).await.unwrap();
     job
-}
-
-/// PUTs `body` to a pre-signed URL with a plain HTTP/1.1 request, as a browser would.
-fn http_put(url: &str, body: &[u8]) -> u16 {
-    let rest = url
-        .strip_prefix("http://")
-        .expect("the emulator speaks http");
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        stream,
-        "PUT /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 const EVENTS: &[(&str, u16)] = &[
@@ -93,6 +63,8 @@ const EVENTS: &[(&str, u16)] = &[
     ("imports-get.json", 200),
     ("imports-cancel.json", 200),
     ("imports-report.json", 404),
+    ("imports-report-txt.json", 404),
+    ("imports-proceed.json", 409),
     ("imports-template-csv.json", 200),
     ("imports-template-xlsx.json", 200),
 ];
@@ -150,7 +122,11 @@ async fn a_created_job_gets_a_working_upload_link() {
     assert_eq!(http_put(url, b"login,first_name\n"), 200);
     let key = format!("imports/{tenant}/{id}/team.csv");
     assert!(
-        app.files.head(&key).await.unwrap().is_some(),
+        app.files
+            .head(ObjectRef::latest(&key))
+            .await
+            .unwrap()
+            .is_some(),
         "the link uploaded the file"
     );
 

@@ -313,7 +313,8 @@ def token(args):
     if not roles:
         raise SystemExit("--roles needs at least one of admin, manager, analyst")
     departments = [d.strip() for ds in args.department for d in ds.split(",") if d.strip()]
-    print(tokens.mint(args.tenant, roles, sub=args.sub, departments=departments))
+    print(tokens.mint(args.tenant, roles, sub=args.sub, departments=departments,
+                      name=args.name, email=args.email))
     return 0
 
 
@@ -332,6 +333,8 @@ def main():
     p.add_argument("--sub", help="the token's subject (default: dev-<role>@<tenant>)")
     p.add_argument("--department", action="append", default=[],
                    help="a department a manager manages (repeat or comma-separate)")
+    p.add_argument("--name", help="the caller's display name (the `name` claim)")
+    p.add_argument("--email", help="the caller's e-mail address (the `email` claim)")
     p.set_defaults(run=token)
     args = parser.parse_args()
     sys.exit(args.run(args))

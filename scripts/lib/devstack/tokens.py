@@ -46,7 +46,7 @@ def _sign(message, key):
     return _b64(hmac.new(key, message.encode(), hashlib.sha256).digest())
 
 
-def mint(tenant, roles, sub=None, departments=(), now=None):
+def mint(tenant, roles, sub=None, departments=(), now=None, name=None, email=None):
     now = int(now or time.time())
     claims = {
         "sub": sub or f"dev-{roles[0]}@{tenant}",
@@ -60,6 +60,10 @@ def mint(tenant, roles, sub=None, departments=(), now=None):
     }
     if departments:
         claims["custom:department_ids"] = ",".join(departments)
+    if name:
+        claims["name"] = name
+    if email:
+        claims["email"] = email
     header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{header}.{payload}.{_sign(f'{header}.{payload}', signing_key())}"

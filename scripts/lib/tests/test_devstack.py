@@ -88,6 +88,12 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(event["pathParameters"], {"proxy": "01ABC"})
         self.assertEqual(event["queryStringParameters"], {"x": "1,2"})
         self.assertEqual(json.loads(event["body"]), {"first_name": "A"})
+        self.assertNotIn("name", claims)
+
+    def test_names_and_emails_ride_in_the_token_when_given(self):
+        token = tokens.mint("acme", ["admin"], name="Ann Lee", email="ann@example.com")
+        claims = tokens.verify(token)
+        self.assertEqual((claims["name"], claims["email"]), ("Ann Lee", "ann@example.com"))
 
     def test_public_routes_pass_without_an_authorizer(self):
         status, _, _ = self.call("POST", "/v1/activate", None, {"tenant_id": "acme"})

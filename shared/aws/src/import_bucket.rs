@@ -8,7 +8,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use roster_domain::ids::{ImportJobId, TenantId};
-use roster_domain::import::files::{ContinueJob, ImportFiles, StoredObject};
+use roster_domain::import::files::{ContinueJob, ImportFiles, ObjectRef, StoredObject};
 
 use crate::export_bucket::LINK_LIFETIME;
 
@@ -50,18 +50,39 @@ impl S3ImportFiles {
     }
 }
 
+impl S3ImportFiles {
+    async fn get(
+        &self,
+        object: ObjectRef<'_>,
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, String> {
+        self.client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(object.key)
+            .set_version_id(object.version.map(str::to_owned))
+            .send()
+            .await
+            .map_err(s3_error)
+    }
+}
+
 impl ImportFiles for S3ImportFiles {
-    async fn head(&self, key: &str) -> Result<Option<StoredObject>, String> {
+    async fn head(&self, object: ObjectRef<'_>) -> Result<Option<StoredObject>, String> {
         match self
             .client
             .head_object()
             .bucket(&self.bucket)
-            .key(key)
+            .key(object.key)
+            .set_version_id(object.version.map(str::to_owned))
             .send()
             .await
         {
             Ok(out) => Ok(Some(StoredObject {
                 size: out.content_length().unwrap_or(0).max(0) as u64,
+                version_id: out
+                    .version_id()
+                    .filter(|v| !v.is_empty() && *v != "null")
+                    .map(str::to_owned),
                 metadata: out
                     .metadata()
                     .map(|m| {
@@ -76,31 +97,50 @@ impl ImportFiles for S3ImportFiles {
         }
     }
 
-    async fn stream(&self, key: &str) -> Result<Box<dyn Read + Send>, String> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(s3_error)?;
+    async fn stream(&self, object: ObjectRef<'_>) -> Result<Box<dyn Read + Send>, String> {
+        let out = self.get(object).await?;
         Ok(Box::new(tokio_util::io::SyncIoBridge::new(
             out.body.into_async_read(),
         )))
     }
 
-    async fn download(&self, key: &str) -> Result<Vec<u8>, String> {
-        let out = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .send()
-            .await
-            .map_err(s3_error)?;
+    async fn download(&self, object: ObjectRef<'_>) -> Result<Vec<u8>, String> {
+        let out = self.get(object).await?;
         let bytes = out.body.collect().await.map_err(|e| e.to_string())?;
         Ok(bytes.into_bytes().to_vec())
+    }
+
+    async fn delete(&self, keys: &[String]) -> Result<(), String> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        // DeleteObjects takes at most 1,000 keys per request.
+        for batch in keys.chunks(1000) {
+            let objects = batch
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| e.to_string())?;
+            let out = self
+                .client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(s3_error)?;
+            if let Some(e) = out.errors().first() {
+                return Err(format!(
+                    "{} objects could not be deleted (first: {:?})",
+                    out.errors().len(),
+                    e.code()
+                ));
+            }
+        }
+        Ok(())
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), String> {

@@ -28,6 +28,8 @@ impl CallerRole {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub actor: Actor,
+    /// How lists show this caller: the token's `name`, else its `email`, else its `sub`.
+    pub name: String,
     pub tenant: TenantId,
     pub roles: BTreeSet<CallerRole>,
     /// Departments a manager manages (from `custom:department_ids`).

@@ -32,6 +32,8 @@ pub enum ImportStatus {
     Cancelled,
 }
 
+/// Every data row ends in exactly one of created, updated, skipped (a duplicate inside the
+/// file), failed (invalid) or conflicts (its login or e-mail belongs to an existing user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ImportCounts {
     pub total: u64,
@@ -39,6 +41,22 @@ pub struct ImportCounts {
     pub updated: u64,
     pub skipped: u64,
     pub failed: u64,
+    #[serde(default)]
+    pub conflicts: u64,
+}
+
+impl ImportCounts {
+    /// Rows that were not imported, for whatever reason.
+    pub fn problems(&self) -> u64 {
+        self.failed + self.skipped + self.conflicts
+    }
+}
+
+/// Who uploaded a file: the identity kept for audit, and the name lists show and sort by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Uploader {
+    pub actor: Actor,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +69,10 @@ pub struct ImportJob {
     #[serde(with = "time::serde::rfc3339")]
     pub uploaded_at: OffsetDateTime,
     pub uploaded_by: Actor,
+    /// The uploader's display name (claims `name`, else `email`, else `sub`; for drops the
+    /// metadata or the S3 principal).
+    #[serde(default)]
+    pub uploaded_by_name: String,
     /// 0–100 while running.
     pub progress: u8,
     pub counts: ImportCounts,
@@ -60,6 +82,10 @@ pub struct ImportJob {
     /// Where the uploaded file is (`imports/{tenant}/…`).
     #[serde(default)]
     pub object_key: String,
+    /// The S3 version of the file this job reads, pinned when the upload was claimed: a
+    /// continuation or a proceed reads that version, never whatever now sits at the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_version: Option<String>,
     /// Data rows already handled: where a continuation resumes.
     #[serde(default)]
     pub next_row: u64,
@@ -69,9 +95,78 @@ pub struct ImportJob {
     /// The error report, once written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_key: Option<String>,
+    /// The same report as plain text (one line per failed row), once written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_report_key: Option<String>,
     /// The CSV delimiter found in the file, reused for the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_delimiter: Option<u8>,
+}
+
+impl ImportJob {
+    /// A job for the file at `object_key`, waiting for its upload, uploaded now.
+    pub fn new(
+        id: ImportJobId,
+        tenant_id: TenantId,
+        file_name: String,
+        object_key: String,
+        mode: ImportMode,
+        uploader: Uploader,
+    ) -> Self {
+        Self {
+            id,
+            tenant_id,
+            file_name,
+            mode,
+            status: ImportStatus::Uploading,
+            uploaded_at: crate::user::now_utc_millis(),
+            uploaded_by: uploader.actor,
+            uploaded_by_name: uploader.name,
+            progress: 0,
+            counts: ImportCounts::default(),
+            warnings: vec![],
+            error: None,
+            object_key,
+            object_version: None,
+            next_row: 0,
+            version: 0,
+            report_key: None,
+            text_report_key: None,
+            csv_delimiter: None,
+        }
+    }
+
+    /// The name lists show: the stored display name, or the identity for older jobs.
+    pub fn uploader_name(&self) -> &str {
+        if self.uploaded_by_name.is_empty() {
+            self.uploaded_by.as_str()
+        } else {
+            &self.uploaded_by_name
+        }
+    }
+
+    /// Whether this is a finished dry run that an admin may proceed with.
+    pub fn may_proceed(&self) -> bool {
+        self.mode == ImportMode::ValidateOnly
+            && matches!(
+                self.status,
+                ImportStatus::Completed | ImportStatus::CompletedWithErrors
+            )
+    }
+
+    /// Turns a finished dry run into a real import of the same file in `mode`: counts,
+    /// checkpoint and report start afresh; the runner picks it up from `queued`.
+    pub fn proceed(&mut self, mode: ImportMode) {
+        self.mode = mode;
+        self.status = ImportStatus::Queued;
+        self.progress = 0;
+        self.counts = ImportCounts::default();
+        self.warnings.clear();
+        self.error = None;
+        self.next_row = 0;
+        self.report_key = None;
+        self.text_report_key = None;
+    }
 }
 
 impl ImportStatus {
@@ -96,6 +191,15 @@ impl ImportStatus {
 }
 
 impl ImportMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Partial => "partial",
+            Self::AllOrNothing => "all_or_nothing",
+            Self::ValidateOnly => "validate_only",
+            Self::Upsert => "upsert",
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         match raw
             .trim()

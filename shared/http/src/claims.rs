@@ -61,8 +61,15 @@ pub fn caller_from_claims(claims: &HashMap<String, String>) -> Result<Caller, Ap
         .iter()
         .filter_map(|d| DepartmentId::parse(d).ok())
         .collect();
+    let name = ["name", "email"]
+        .iter()
+        .filter_map(|claim| claims.get(*claim))
+        .map(|value| value.trim())
+        .find(|value| !value.is_empty() && !value.chars().any(char::is_control))
+        .unwrap_or(sub.trim());
     Ok(Caller {
         actor: Actor::new(sub.trim()),
+        name: name.chars().take(200).collect(),
         tenant,
         roles,
         departments,
@@ -132,6 +139,26 @@ mod tests {
             ("cognito:groups", "[superhero]"),
         ]));
         assert!(matches!(no_role, Err(AppError::Forbidden(_))));
+    }
+
+    #[test]
+    fn the_display_name_is_name_else_email_else_sub() {
+        let base = [
+            ("sub", "u1"),
+            ("custom:tenant_id", "acme"),
+            ("cognito:groups", "[admin]"),
+        ];
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            caller_from_claims(&claims(&pairs)).unwrap().name
+        };
+        assert_eq!(
+            with(&[("name", "Ann Lee"), ("email", "ann@x.com")]),
+            "Ann Lee"
+        );
+        assert_eq!(with(&[("name", " "), ("email", "ann@x.com")]), "ann@x.com");
+        assert_eq!(with(&[]), "u1");
     }
 
     #[test]

@@ -3,13 +3,13 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use super::files::ImportFiles;
+use super::files::{ContinueJob, ImportFiles};
 use crate::caller::Caller;
 use crate::error::AppError;
 use crate::ids::ImportJobId;
-use crate::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
+use crate::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
 use crate::store::{ImportJobStore, StoreError};
-use crate::user::now_utc_millis;
+use crate::validation::ValidationErrors;
 
 /// The widest range a job listing may cover.
 pub const MAX_RANGE_DAYS: i64 = 16;
@@ -24,6 +24,7 @@ pub struct ImportJobView<'a> {
     #[serde(with = "time::serde::rfc3339")]
     pub uploaded_at: OffsetDateTime,
     pub uploaded_by: &'a str,
+    pub uploaded_by_name: &'a str,
     pub progress: u8,
     pub counts: ImportCounts,
     pub warnings: &'a [String],
@@ -40,6 +41,7 @@ impl<'a> From<&'a ImportJob> for ImportJobView<'a> {
             status: j.status,
             uploaded_at: j.uploaded_at,
             uploaded_by: j.uploaded_by.as_str(),
+            uploaded_by_name: j.uploader_name(),
             progress: j.progress,
             counts: j.counts,
             warnings: &j.warnings,
@@ -110,24 +112,17 @@ pub async fn create_import<S: ImportJobStore, F: ImportFiles>(
         })?,
     };
     let id = ImportJobId::generate();
-    let job = ImportJob {
+    let job = ImportJob::new(
         id,
-        tenant_id: caller.tenant.clone(),
-        object_key: format!("imports/{}/{id}/{file_name}", caller.tenant),
-        file_name,
+        caller.tenant.clone(),
+        file_name.clone(),
+        format!("imports/{}/{id}/{file_name}", caller.tenant),
         mode,
-        status: ImportStatus::Uploading,
-        uploaded_at: now_utc_millis(),
-        uploaded_by: caller.actor.clone(),
-        progress: 0,
-        counts: ImportCounts::default(),
-        warnings: vec![],
-        error: None,
-        next_row: 0,
-        version: 0,
-        report_key: None,
-        csv_delimiter: None,
-    };
+        Uploader {
+            actor: caller.actor.clone(),
+            name: caller.name.clone(),
+        },
+    );
     store.create_job(&job).await?;
     let url = files
         .upload_link(&job.object_key)
@@ -210,7 +205,10 @@ pub async fn list_imports<S: ImportJobStore>(
         let primary = match sort {
             JobSort::FileName => a.file_name.to_lowercase().cmp(&b.file_name.to_lowercase()),
             JobSort::UploadedAt => a.uploaded_at.cmp(&b.uploaded_at),
-            JobSort::UploadedBy => a.uploaded_by.as_str().cmp(b.uploaded_by.as_str()),
+            JobSort::UploadedBy => a
+                .uploader_name()
+                .to_lowercase()
+                .cmp(&b.uploader_name().to_lowercase()),
             JobSort::Status => a.status.as_str().cmp(b.status.as_str()),
         };
         primary.then(a.uploaded_at.cmp(&b.uploaded_at))
@@ -259,16 +257,96 @@ pub async fn cancel_import<S: ImportJobStore>(
     Err(AppError::Throttled)
 }
 
-/// A 15-minute download link to the job's error report.
+/// A 15-minute download link to the job's error report: in the uploaded file's format, or
+/// with `format=txt` as plain text (one line per failed row).
 pub async fn report_link<S: ImportJobStore, F: ImportFiles>(
     store: &S,
     files: &F,
     caller: &Caller,
     id: &ImportJobId,
+    format: Option<&str>,
 ) -> Result<String, AppError> {
+    let text = match format.map(str::trim) {
+        None | Some("") => false,
+        Some("txt") => true,
+        Some(_) => {
+            return Err(AppError::bad_field(
+                "format",
+                "must be txt, or absent for the report in the uploaded file's format",
+            ));
+        }
+    };
     let job = get_import(store, caller, id).await?;
-    let key = job.report_key.ok_or(AppError::NotFound("error report"))?;
+    let key = if text {
+        job.text_report_key
+    } else {
+        job.report_key
+    };
+    let key = key.ok_or(AppError::NotFound("error report"))?;
     files.download_link(&key).await.map_err(AppError::Internal)
+}
+
+/// `POST /v1/imports/{id}/proceed` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proceed {
+    pub mode: String,
+}
+
+/// Seed 003's Proceed: a finished `validate_only` job imports the very file version it
+/// validated, in `partial`, `all_or_nothing` or `upsert`. The job's version check makes a
+/// second proceed (or a racing one) a 409, so the file is imported once.
+pub async fn proceed_import<S: ImportJobStore, C: ContinueJob>(
+    store: &S,
+    continuation: &C,
+    caller: &Caller,
+    id: &ImportJobId,
+    body: Proceed,
+) -> Result<ImportJob, AppError> {
+    require_admin(caller)?;
+    let mode = match ImportMode::parse(&body.mode) {
+        Some(mode @ (ImportMode::Partial | ImportMode::AllOrNothing | ImportMode::Upsert)) => mode,
+        _ => {
+            return Err(ValidationErrors::single(
+                "mode",
+                "must be partial, all_or_nothing or upsert",
+            )
+            .into());
+        }
+    };
+    for _ in 0..5 {
+        let before = get_import(store, caller, id).await?;
+        if !before.may_proceed() {
+            return Err(AppError::Conflict {
+                message: format!(
+                    "only a finished validate_only job can proceed; this one is a {} job, {}",
+                    before.mode.as_str(),
+                    before.status.as_str()
+                ),
+                fields: vec![],
+            });
+        }
+        let mut job = before.clone();
+        job.proceed(mode);
+        job.version += 1;
+        match store.save_job(before.version, &job).await {
+            Ok(()) => {}
+            Err(StoreError::VersionMismatch) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        if let Err(e) = continuation.continue_job(&job.tenant_id, &job.id).await {
+            // Nobody would run it: put the dry run back so the admin can try again.
+            let mut back = before;
+            back.version = job.version + 1;
+            let _ = store.save_job(job.version, &back).await;
+            return Err(AppError::Internal(format!(
+                "the job could not be queued: {e}"
+            )));
+        }
+        tracing::info!(job_id = %job.id, "validated import proceeds");
+        return Ok(job);
+    }
+    Err(AppError::Throttled)
 }
 
 #[cfg(test)]

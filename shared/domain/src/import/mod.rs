@@ -3,6 +3,7 @@
 
 pub mod columns;
 pub mod files;
+pub mod intake;
 pub mod jobs;
 pub mod report;
 pub mod rows;

@@ -21,6 +21,14 @@ pub struct FailedRow {
 }
 
 impl FailedRow {
+    pub fn new(row: super::sheet::Row, errors: Vec<FieldError>) -> Self {
+        Self {
+            number: row.number,
+            cells: row.cells,
+            errors,
+        }
+    }
+
     pub fn errors_text(&self) -> String {
         self.errors
             .iter()
@@ -132,6 +140,40 @@ pub fn write_report<'a>(
             workbook.save_to_buffer().map_err(xlsx_error)
         }
     }
+}
+
+/// Control characters (a cell's line breaks) become spaces: one row stays one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The plain-text report (seed 003's download): one line per failed row with its row number,
+/// its login as the file has it, and every error in words. No other cell is repeated, so no
+/// password can appear.
+pub fn write_text_report<'a>(
+    map: &HeaderMap,
+    rows: impl IntoIterator<Item = &'a FailedRow>,
+) -> String {
+    let login = map.position(Column::Login);
+    let mut out = String::new();
+    for row in rows {
+        let cell = login
+            .and_then(|i| row.cells.get(i))
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty());
+        let who = match cell {
+            Some(c) => format!("login \"{}\"", one_line(c)),
+            None => "no login".to_owned(),
+        };
+        out.push_str(&format!(
+            "Row {} ({who}): {}\n",
+            row.number,
+            one_line(&row.errors_text())
+        ));
+    }
+    out
 }
 
 /// The import template in `format`: the header row and one example row.
@@ -259,6 +301,24 @@ mod tests {
         let dialect = read_csv(bytes.as_slice(), &mut read_back(&mut lines)).unwrap();
         assert_eq!(dialect.delimiter, b';');
         check(&lines);
+    }
+
+    #[test]
+    fn text_reports_have_one_line_per_row_with_login_and_every_error() {
+        let mut second = failed();
+        second.number = 9;
+        second.cells[0] = String::new();
+        second.errors = vec![FieldError::new("login", "is\nrequired")];
+        let text = write_text_report(&map(), [&failed(), &second]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with("Row 7 (login \"a b\"): login: may only"),
+            "{text}"
+        );
+        assert!(lines[0].contains("email: 'bad' is not a valid e-mail address"));
+        assert_eq!(lines[1], "Row 9 (no login): login: is required");
+        assert!(!text.contains("S3cret"));
     }
 
     #[test]

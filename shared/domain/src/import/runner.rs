@@ -16,8 +16,8 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::columns::HeaderMap;
-use super::files::{ContinueJob, ImportFiles};
-use super::report::{FailedRow, ReportFormat, write_report};
+use super::files::{ContinueJob, ImportFiles, ObjectRef};
+use super::report::{FailedRow, ReportFormat, write_report, write_text_report};
 use super::rows::draft_from_row;
 use super::sheet::{
     FileFormat, MAX_FILE_BYTES, MAX_ROWS, ReadError, Row, SheetEvent, read_csv, read_workbook,
@@ -224,7 +224,7 @@ enum Source {
 /// Streams the file's events through a bounded channel from a blocking thread.
 async fn open_events<F: ImportFiles>(
     files: &F,
-    key: &str,
+    object: ObjectRef<'_>,
     source: &Source,
 ) -> Result<
     (
@@ -236,7 +236,7 @@ async fn open_events<F: ImportFiles>(
     let (tx, rx) = mpsc::channel::<Vec<SheetEvent>>(4);
     let handle = match source {
         Source::Csv => {
-            let reader = files.stream(key).await.map_err(ImportError::Files)?;
+            let reader = files.stream(object).await.map_err(ImportError::Files)?;
             tokio::task::spawn_blocking(move || {
                 let mut batch = Vec::with_capacity(256);
                 let mut visit = |e: SheetEvent| {
@@ -326,11 +326,8 @@ where
         }
     }
     let format = FileFormat::from_name(&job.object_key);
-    let object = match files
-        .head(&job.object_key)
-        .await
-        .map_err(ImportError::Files)?
-    {
+    let pinned = ObjectRef::pinned(&job.object_key, job.object_version.as_deref());
+    let object = match files.head(pinned).await.map_err(ImportError::Files)? {
         Some(o) => o,
         None => return fail(store, job, "the uploaded file no longer exists").await,
     };
@@ -345,12 +342,7 @@ where
     let source = match format {
         FileFormat::Csv => Source::Csv,
         other => Source::Workbook(
-            Arc::new(
-                files
-                    .download(&job.object_key)
-                    .await
-                    .map_err(ImportError::Files)?,
-            ),
+            Arc::new(files.download(pinned).await.map_err(ImportError::Files)?),
             other,
         ),
     };
@@ -403,6 +395,20 @@ enum Written {
     Created(Box<User>),
     Updated,
     Failed(Vec<FieldError>),
+    /// The login or e-mail belongs to an existing user.
+    Conflict(Vec<FieldError>),
+}
+
+/// The report line of a row refused because `field` belongs to an existing user.
+fn conflict(field: UniqueField) -> Written {
+    let what = match field {
+        UniqueField::Login => "login",
+        UniqueField::Email => "e-mail address",
+    };
+    Written::Conflict(vec![FieldError::new(
+        field.as_str(),
+        format!("conflict: this {what} belongs to an existing user"),
+    )])
 }
 
 impl<S, F, P, C> Run<'_, S, F, P, C>
@@ -416,13 +422,36 @@ where
         &self.job.tenant_id
     }
 
+    fn reports_prefix(&self) -> String {
+        format!("reports/{}/{}/", self.job.tenant_id, self.job.id)
+    }
+
     fn parts_prefix(&self) -> String {
-        format!("reports/{}/{}/parts/", self.job.tenant_id, self.job.id)
+        format!("{}parts/", self.reports_prefix())
+    }
+
+    fn object(&self) -> ObjectRef<'_> {
+        ObjectRef::pinned(&self.job.object_key, self.job.object_version.as_deref())
+    }
+
+    /// A job starting from the top (a new job, or a proceeded dry run) drops the report files
+    /// of any earlier run, so the report it writes holds only its own rows.
+    async fn clear_reports(&self) -> Result<(), ImportError> {
+        let old = self
+            .files
+            .list(&self.reports_prefix())
+            .await
+            .map_err(ImportError::Files)?;
+        if old.is_empty() {
+            return Ok(());
+        }
+        self.files.delete(&old).await.map_err(ImportError::Files)
     }
 
     async fn execute(&mut self) -> Result<RunOutcome, ImportError> {
         // First invocation: check the whole file (header, row count) before any write.
         if self.job.next_row == 0 && self.job.counts.total == 0 {
+            self.clear_reports().await?;
             match self.survey().await? {
                 Ok(()) => {}
                 Err(why) => return fail(self.store, self.job.clone(), &why).await,
@@ -437,7 +466,7 @@ where
 
     /// Counts rows and checks the header; `Err` is the job's file-level failure.
     async fn survey(&mut self) -> Result<Result<(), String>, ImportError> {
-        let (mut rx, handle) = open_events(self.files, &self.job.object_key, &self.source).await?;
+        let (mut rx, handle) = open_events(self.files, self.object(), &self.source).await?;
         let mut header: Option<HeaderMap> = None;
         let mut rows: u64 = 0;
         let mut problem = None;
@@ -493,7 +522,7 @@ where
 
     /// One pass over the file from the checkpoint: validate and (if `write`) write.
     async fn pass(&mut self, write: bool) -> Result<RunOutcome, ImportError> {
-        let (mut rx, handle) = open_events(self.files, &self.job.object_key, &self.source).await?;
+        let (mut rx, handle) = open_events(self.files, self.object(), &self.source).await?;
         let mut map: Option<HeaderMap> = None;
         let mut seen = SeenKeys::default();
         let mut index: u64 = 0;
@@ -586,22 +615,18 @@ where
                     match outcome {
                         Written::Failed(errors) => {
                             self.job.counts.failed += 1;
-                            failed.push(FailedRow {
-                                number: row.number,
-                                cells: row.cells,
-                                errors,
-                            });
+                            failed.push(FailedRow::new(row, errors));
+                        }
+                        Written::Conflict(errors) => {
+                            self.job.counts.conflicts += 1;
+                            failed.push(FailedRow::new(row, errors));
                         }
                         _ => self.job.counts.updated += 1,
                     }
                 }
                 Verdict::Duplicate(errors) => {
                     self.job.counts.skipped += 1;
-                    failed.push(FailedRow {
-                        number: row.number,
-                        cells: row.cells,
-                        errors,
-                    });
+                    failed.push(FailedRow::new(row, errors));
                 }
             }
         }
@@ -641,11 +666,11 @@ where
                 Written::Updated => self.job.counts.updated += 1,
                 Written::Failed(errors) => {
                     self.job.counts.failed += 1;
-                    failed.push(FailedRow {
-                        number: row.number,
-                        cells: row.cells,
-                        errors,
-                    });
+                    failed.push(FailedRow::new(row, errors));
+                }
+                Written::Conflict(errors) => {
+                    self.job.counts.conflicts += 1;
+                    failed.push(FailedRow::new(row, errors));
                 }
             }
         }
@@ -703,11 +728,9 @@ where
             .find_by_login(self.tenant(), user.profile.login.as_str())
             .await?
             .is_some()
+            && let Written::Conflict(e) = conflict(UniqueField::Login)
         {
-            errors.push(FieldError::new(
-                "login",
-                "is already taken by an existing user",
-            ));
+            errors.extend(e);
         }
         if let Some(email) = &user.profile.email
             && self
@@ -715,16 +738,14 @@ where
                 .find_by_email(self.tenant(), email.as_str())
                 .await?
                 .is_some()
+            && let Written::Conflict(e) = conflict(UniqueField::Email)
         {
-            errors.push(FieldError::new(
-                "email",
-                "is already used by an existing user",
-            ));
+            errors.extend(e);
         }
         Ok(if errors.is_empty() {
             Written::Updated
         } else {
-            Written::Failed(errors)
+            Written::Conflict(errors)
         })
     }
 
@@ -770,10 +791,7 @@ where
                     {
                         Ok(Written::Created(Box::new(h)))
                     }
-                    _ => Ok(Written::Failed(vec![FieldError::new(
-                        field.as_str(),
-                        "is already taken by an existing user",
-                    )])),
+                    _ => Ok(conflict(field)),
                 }
             }
             Err(StoreError::MissingDepartment) => Ok(Written::Failed(vec![FieldError::new(
@@ -812,10 +830,7 @@ where
         next.profile = valid.profile;
         match self.store.update_user(&existing, &next).await {
             Ok(()) => Ok(Written::Updated),
-            Err(StoreError::Conflict { field }) => Ok(Written::Failed(vec![FieldError::new(
-                field.as_str(),
-                "is already taken by another user",
-            )])),
+            Err(StoreError::Conflict { field }) => Ok(conflict(field)),
             Err(StoreError::VersionMismatch) => Ok(Written::Failed(vec![FieldError::new(
                 "login",
                 "the user was changed during the import; import the row again",
@@ -832,7 +847,7 @@ where
             if !matches!(dry, RunOutcome::Finished(_)) {
                 return Ok(dry);
             }
-            let failed = self.job.counts.failed + self.job.counts.skipped;
+            let failed = self.job.counts.problems();
             if failed > 0 {
                 self.job.status = ImportStatus::Failed;
                 self.job.error = Some(format!(
@@ -850,7 +865,7 @@ where
             save(self.store, &mut self.job).await?;
         }
         let outcome = self.pass(true).await?;
-        if self.job.counts.failed > 0 {
+        if self.job.counts.failed + self.job.counts.conflicts > 0 {
             self.undo().await?;
         }
         Ok(outcome)
@@ -885,7 +900,7 @@ where
 
     /// Writes the report (if any row failed) and closes the job.
     async fn finish(&mut self, map: Option<&HeaderMap>) -> Result<RunOutcome, ImportError> {
-        let problems = self.job.counts.failed + self.job.counts.skipped;
+        let problems = self.job.counts.problems();
         if problems > 0
             && let Some(map) = map
         {
@@ -898,7 +913,7 @@ where
             {
                 let bytes = self
                     .files
-                    .download(&key)
+                    .download(ObjectRef::latest(&key))
                     .await
                     .map_err(ImportError::Files)?;
                 let part: Vec<FailedRow> = serde_json::from_slice(&bytes)
@@ -911,13 +926,23 @@ where
                 None => ReportFormat::Xlsx,
             };
             let bytes = write_report(format, map, &rows).map_err(ImportError::Files)?;
-            let base = format!("reports/{}/{}/", self.job.tenant_id, self.job.id);
+            let base = self.reports_prefix();
             let key = format!("{base}errors.{}", format.extension());
             self.files
                 .put(&key, bytes, format.content_type())
                 .await
                 .map_err(ImportError::Files)?;
             self.job.report_key = Some(key);
+            let text_key = format!("{base}errors.txt");
+            self.files
+                .put(
+                    &text_key,
+                    write_text_report(map, &rows).into_bytes(),
+                    "text/plain; charset=utf-8",
+                )
+                .await
+                .map_err(ImportError::Files)?;
+            self.job.text_report_key = Some(text_key);
         }
         let status = if self.job.mode == ImportMode::AllOrNothing && problems > 0 {
             ImportStatus::Failed
@@ -934,12 +959,9 @@ where
         let summary = serde_json::json!({
             "job_id": self.job.id, "file_name": self.job.file_name, "mode": self.job.mode,
             "status": status, "counts": self.job.counts, "warnings": self.job.warnings,
-            "report": self.job.report_key,
+            "report": self.job.report_key, "text_report": self.job.text_report_key,
         });
-        let summary_key = format!(
-            "reports/{}/{}/summary.json",
-            self.job.tenant_id, self.job.id
-        );
+        let summary_key = format!("{}summary.json", self.reports_prefix());
         self.files
             .put(
                 &summary_key,

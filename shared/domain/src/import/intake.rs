@@ -1,0 +1,264 @@
+//! Intake: an object created under `imports/` becomes a job ready to run.
+//!
+//! Two ways in: a job created through the API waits (`uploading`) for its file at
+//! `imports/{tenant}/{job}/{file}`; a file dropped at `imports/{tenant}/{file}` gets a job of
+//! its own, whose id derives from bucket, key and version so a redelivered event finds the job
+//! it already made. Either way the object's version is pinned on the job: every later read
+//! (continuations, a proceed) reads exactly that version.
+
+use super::files::{ImportFiles, ObjectRef, StoredObject};
+use super::runner::ImportError;
+use crate::ids::{Actor, ImportJobId, TenantId};
+use crate::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
+use crate::store::{ImportJobStore, StoreError};
+
+/// An object created in the import bucket, as its S3 event describes it.
+#[derive(Debug, Clone, Default)]
+pub struct UploadedObject {
+    pub bucket: String,
+    /// The key, already URL-decoded.
+    pub key: String,
+    pub version_id: Option<String>,
+    pub sequencer: Option<String>,
+    pub event_time_ms: u64,
+    /// The S3 principal that uploaded it.
+    pub principal: Option<String>,
+}
+
+/// What intake made of an upload.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Intake {
+    /// The job is claimed and ready to run.
+    Run { tenant: TenantId, job: ImportJobId },
+    /// Nothing to do, and why.
+    Ignored(String),
+}
+
+/// Where an object under `imports/` belongs.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UploadKey {
+    /// `imports/{tenant}/{job}/{file}`: the file of a job created through the API.
+    ForJob {
+        tenant: TenantId,
+        job: ImportJobId,
+        file_name: String,
+    },
+    /// `imports/{tenant}/{file}`: a file dropped straight into the bucket.
+    Dropped { tenant: TenantId, file_name: String },
+}
+
+pub fn classify_key(key: &str) -> Result<UploadKey, String> {
+    let rest = key
+        .strip_prefix("imports/")
+        .ok_or("the object is outside the imports/ prefix")?;
+    let (tenant, rest) = rest
+        .split_once('/')
+        .ok_or("the object is not inside a tenant folder")?;
+    let tenant =
+        TenantId::parse(tenant).map_err(|e| format!("the folder is not a tenant id: {}", e.0))?;
+    if rest.is_empty() || rest.ends_with('/') {
+        return Err("the object is a folder".into());
+    }
+    if let Some((job, file)) = rest.split_once('/')
+        && let Ok(job) = ImportJobId::parse(job)
+        && !file.is_empty()
+    {
+        return Ok(UploadKey::ForJob {
+            tenant,
+            job,
+            file_name: file.rsplit('/').next().unwrap_or(file).to_owned(),
+        });
+    }
+    let file_name = rest.rsplit('/').next().unwrap_or(rest).to_owned();
+    Ok(UploadKey::Dropped { tenant, file_name })
+}
+
+/// FNV-1a: a stable hash, so redeliveries derive the same job id in any release.
+fn fnv(seed: u64, text: &str) -> u64 {
+    text.bytes().fold(seed, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The job id of a dropped object: the same for every delivery of the same upload.
+pub fn job_id_for(bucket: &str, key: &str, version: &str, event_time_ms: u64) -> ImportJobId {
+    let identity = format!("{bucket}\n{key}\n{version}");
+    let random = (u128::from(fnv(0xcbf2_9ce4_8422_2325, &identity)) << 64)
+        | u128::from(fnv(0x8422_2325_cbf2_9ce4, &identity));
+    let ulid = ulid::Ulid::from_parts(event_time_ms, random);
+    ImportJobId::parse(&ulid.to_string()).expect("a ULID is a job id")
+}
+
+/// The object as the event names it; an event whose version the bucket does not know (a
+/// hand-made sample event) reads the latest version, which is then pinned.
+async fn head_uploaded<F: ImportFiles>(
+    files: &F,
+    upload: &UploadedObject,
+) -> Result<Option<StoredObject>, ImportError> {
+    let named = ObjectRef::pinned(&upload.key, upload.version_id.as_deref());
+    match files.head(named).await {
+        Ok(Some(object)) => Ok(Some(object)),
+        _ if upload.version_id.is_some() => files
+            .head(ObjectRef::latest(&upload.key))
+            .await
+            .map_err(ImportError::Files),
+        other => other.map_err(ImportError::Files),
+    }
+}
+
+/// Claims the job an uploaded object belongs to (creating it for a drop).
+pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
+    store: &S,
+    files: &F,
+    upload: &UploadedObject,
+) -> Result<Intake, ImportError> {
+    let target = match classify_key(&upload.key) {
+        Ok(t) => t,
+        Err(why) => return Ok(Intake::Ignored(why)),
+    };
+    let Some(object) = head_uploaded(files, upload).await? else {
+        return Ok(Intake::Ignored("the uploaded object is gone".into()));
+    };
+    match target {
+        UploadKey::ForJob { tenant, job, .. } => {
+            let Some(existing) = store.get_job(&tenant, &job).await? else {
+                return Ok(Intake::Ignored("an upload for an unknown job".into()));
+            };
+            if existing.status != ImportStatus::Uploading || existing.object_key != upload.key {
+                return Ok(Intake::Ignored("a duplicate upload event".into()));
+            }
+            let mut claimed = existing.clone();
+            claimed.status = ImportStatus::Queued;
+            claimed.object_version = object.version_id;
+            claimed.version += 1;
+            match store.save_job(existing.version, &claimed).await {
+                Ok(()) => Ok(Intake::Run { tenant, job }),
+                Err(StoreError::VersionMismatch) => {
+                    Ok(Intake::Ignored("another delivery claimed the job".into()))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        UploadKey::Dropped { tenant, file_name } => {
+            let version = upload
+                .version_id
+                .clone()
+                .or_else(|| upload.sequencer.clone())
+                .unwrap_or_default();
+            let id = job_id_for(&upload.bucket, &upload.key, &version, upload.event_time_ms);
+            let mut job = ImportJob::new(
+                id,
+                tenant.clone(),
+                file_name,
+                upload.key.clone(),
+                dropped_mode(&object),
+                dropper(&object, upload),
+            );
+            job.status = ImportStatus::Queued;
+            job.object_version = object.version_id;
+            job.uploaded_at = time::OffsetDateTime::from_unix_timestamp_nanos(
+                i128::from(upload.event_time_ms) * 1_000_000,
+            )
+            .unwrap_or(job.uploaded_at);
+            match store.create_job(&job).await {
+                Ok(()) => {
+                    tracing::info!(job_id = %id, key = %upload.key, "import job created from a dropped file");
+                    Ok(Intake::Run { tenant, job: id })
+                }
+                Err(StoreError::AlreadyExists) => Ok(Intake::Ignored(
+                    "a duplicate S3 event: the job exists".into(),
+                )),
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+/// `x-amz-meta-mode`, else `partial`.
+fn dropped_mode(object: &StoredObject) -> ImportMode {
+    object
+        .metadata
+        .get("mode")
+        .and_then(|m| ImportMode::parse(m))
+        .unwrap_or_default()
+}
+
+/// `x-amz-meta-uploaded-by` (and `-uploaded-by-name` for the name), else the S3 principal.
+fn dropper(object: &StoredObject, upload: &UploadedObject) -> Uploader {
+    let meta = |name: &str| {
+        object
+            .metadata
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty() && !v.chars().any(char::is_control))
+            .map(|v| v.chars().take(200).collect::<String>())
+    };
+    let actor = meta("uploaded-by")
+        .or_else(|| upload.principal.clone())
+        .unwrap_or_else(|| "s3".to_owned());
+    let name = meta("uploaded-by-name").unwrap_or_else(|| actor.clone());
+    Uploader {
+        actor: Actor::new(actor),
+        name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_classified() {
+        assert!(matches!(
+            classify_key("imports/acme/users.csv"),
+            Ok(UploadKey::Dropped { .. })
+        ));
+        let job = ImportJobId::generate();
+        assert_eq!(
+            classify_key(&format!("imports/acme/{job}/users.xlsx")).unwrap(),
+            UploadKey::ForJob {
+                tenant: TenantId::parse("acme").unwrap(),
+                job,
+                file_name: "users.xlsx".into()
+            }
+        );
+        assert!(classify_key("reports/acme/x.csv").is_err());
+        assert!(classify_key("imports/a#b/x.csv").is_err());
+        assert!(classify_key("imports/acme/").is_err());
+    }
+
+    #[test]
+    fn redeliveries_derive_the_same_job() {
+        let a = job_id_for("b", "imports/acme/x.csv", "v1", 1_795_000_000_000);
+        assert_eq!(
+            a,
+            job_id_for("b", "imports/acme/x.csv", "v1", 1_795_000_000_000)
+        );
+        assert_ne!(
+            a,
+            job_id_for("b", "imports/acme/x.csv", "v2", 1_795_000_000_000)
+        );
+    }
+
+    #[test]
+    fn droppers_are_named_by_metadata_else_the_principal() {
+        let upload = UploadedObject {
+            principal: Some("AWS:AIDA1".into()),
+            ..Default::default()
+        };
+        let mut object = StoredObject::default();
+        assert_eq!(dropper(&object, &upload).name, "AWS:AIDA1");
+        object
+            .metadata
+            .insert("uploaded-by".into(), "hr-admin".into());
+        let who = dropper(&object, &upload);
+        assert_eq!(
+            (who.actor.as_str(), who.name.as_str()),
+            ("hr-admin", "hr-admin")
+        );
+        object
+            .metadata
+            .insert("uploaded-by-name".into(), "Hannah Ruiz".into());
+        assert_eq!(dropper(&object, &upload).name, "Hannah Ruiz");
+    }
+}
