@@ -871,8 +871,31 @@ async fn departments_lifecycle() {
         Err(StoreError::AlreadyExists)
     ));
 
+    let before = dup.clone();
     dup.name = "Sales EMEA".into();
-    store.rename_department(&dup).await.unwrap();
+    store.rename_department(&before, &dup).await.unwrap();
+    // Names are unique per tenant in any case; a rename frees the old name.
+    let mut other = dup.clone();
+    other.id = DepartmentId::generate();
+    other.name = "SALES emea".into();
+    assert!(matches!(
+        store.create_department(&other).await,
+        Err(StoreError::NameTaken)
+    ));
+    other.name = before.name.clone();
+    store.create_department(&other).await.unwrap();
+    let support_dept = store
+        .get_department(&tenant, &support)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut clash = support_dept.clone();
+    clash.name = "sales emea".into();
+    assert!(matches!(
+        store.rename_department(&support_dept, &clash).await,
+        Err(StoreError::NameTaken)
+    ));
+    store.delete_department(&other).await.unwrap();
     let ids: Vec<String> = store
         .list_departments(&tenant)
         .await
@@ -902,11 +925,13 @@ async fn departments_lifecycle() {
     store.create_user(&member).await.unwrap();
     assert!(store.department_has_users(&tenant, &sales).await.unwrap());
     assert!(!store.department_has_users(&tenant, &support).await.unwrap());
-    store.delete_department(&tenant, &support).await.unwrap();
+    store.delete_department(&support_dept).await.unwrap();
     assert!(matches!(
-        store.delete_department(&tenant, &support).await,
+        store.delete_department(&support_dept).await,
         Err(StoreError::NotFound)
     ));
+    // Its name is free again.
+    store.create_department(&support_dept).await.unwrap();
 }
 
 #[tokio::test]
@@ -1099,5 +1124,45 @@ async fn the_table_created_from_the_template_has_the_indexes_the_code_uses() {
     assert_eq!(
         ttl.time_to_live_status(),
         Some(&aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled)
+    );
+}
+
+#[tokio::test]
+async fn status_changes_beyond_the_item_bound_get_items_of_their_own_and_go_with_the_user() {
+    use roster_domain::user::STATUS_HISTORY_ON_USER;
+    let store = store().await;
+    let (tenant, sales) = tenant_with_department(&store).await;
+    let mut user = person(&tenant, &sales, "flip.flop", "Flip", "Flop", None);
+    // A full history, built in memory: one stored write instead of fifty transactions.
+    for i in 0..STATUS_HISTORY_ON_USER {
+        let status = if i % 2 == 0 {
+            UserStatus::Disabled
+        } else {
+            UserStatus::Active
+        };
+        user.set_status(status, Some(format!("change {i}")), &admin());
+    }
+    store.create_user(&user).await.unwrap();
+    let oldest = user.status_history.last().unwrap().clone();
+    let mut next = user.clone().touched(&admin());
+    next.set_status(UserStatus::Disabled, Some("the 51st".into()), &admin());
+    store.update_user(&user, &next).await.unwrap();
+
+    let stored = store.get_user(&tenant, &user.id).await.unwrap().unwrap();
+    assert_eq!(stored.status_history.len(), STATUS_HISTORY_ON_USER);
+    assert_eq!(stored.status_history[0].reason.as_deref(), Some("the 51st"));
+    assert!(!stored.status_history.contains(&oldest));
+    assert_eq!(
+        store.older_status_changes(&tenant, &user.id).await.unwrap(),
+        vec![oldest],
+        "nothing is lost: the change that fell off the item is an item of its own"
+    );
+    store.delete_user(&stored).await.unwrap();
+    assert!(
+        store
+            .older_status_changes(&tenant, &user.id)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

@@ -15,17 +15,19 @@ use roster_domain::caller::Caller;
 use roster_domain::enums::{Role, UserKind, UserStatus};
 use roster_domain::error::AppError;
 use roster_domain::export::{CsvExport, ExportStore};
+use roster_domain::ids::PickEntryId;
 use roster_domain::ids::{DepartmentId, UserId};
 use roster_domain::organisation::{self, DepartmentRename, NewDepartment};
 use roster_domain::password::Password;
+use roster_domain::pick_list;
 use roster_domain::store::{
-    CreateUser, DeleteUser, DepartmentStore, GetUser, ListUsers, TenantSettingsStore, UpdateUser,
-    UserQuery,
+    CreateUser, DeleteUser, DepartmentStore, GetUser, ListUsers, PickListStore,
+    TenantSettingsStore, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
 use roster_domain::user::User;
 use roster_domain::user_view::UserView;
-use roster_domain::users::{self, PasswordChange};
+use roster_domain::users::{self, PasswordChange, Precondition};
 use roster_http::{caller, empty, error_response, json, json_body, json_object, json_with_headers};
 use serde::Deserialize;
 use serde_json::json as json_value;
@@ -71,6 +73,7 @@ pub trait AdminStore:
     + DeleteUser
     + ListUsers
     + DepartmentStore
+    + PickListStore
     + TenantSettingsStore
     + Sync
 {
@@ -83,6 +86,7 @@ impl<T> AdminStore for T where
         + DeleteUser
         + ListUsers
         + DepartmentStore
+        + PickListStore
         + TenantSettingsStore
         + Sync
 {
@@ -215,6 +219,23 @@ where
             organisation::delete_department(store, &caller, &department_id()?).await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
+        Route::ListPickList(kind) => {
+            let items = pick_list::list_entries(store, &caller, kind).await?;
+            Ok(json(StatusCode::OK, &json_value!({ "items": items })))
+        }
+        Route::CreatePickEntry(kind) => {
+            let body: NewDepartment = json_body(request)?;
+            Ok(json(
+                StatusCode::CREATED,
+                &pick_list::create_entry(store, &caller, kind, body).await?,
+            ))
+        }
+        Route::DeletePickEntry(kind) => {
+            let entry = PickEntryId::parse(id.unwrap_or_default())
+                .map_err(|e| AppError::bad_field("id", e.0))?;
+            pick_list::delete_entry(store, &caller, kind, &entry).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
         Route::GetTenant => Ok(json(
             StatusCode::OK,
             &organisation::get_settings(store, &caller).await?,
@@ -249,6 +270,8 @@ fn authorize(route: Route, caller: &Caller) -> Result<(), AppError> {
         Route::CreateDepartment
             | Route::RenameDepartment
             | Route::DeleteDepartment
+            | Route::CreatePickEntry(_)
+            | Route::DeletePickEntry(_)
             | Route::GetTenant
             | Route::PutTenant
     );
@@ -278,19 +301,22 @@ fn parse_department_id(id: Option<&str>) -> Result<DepartmentId, AppError> {
     DepartmentId::parse(id.unwrap_or_default()).map_err(|e| AppError::bad_field("id", e.0))
 }
 
-/// `If-Match: "3"` (or `3`, `W/"3"`): the version the client read.
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, AppError> {
+/// The `If-Match` header as the domain's precondition; 400 only for a value that is not an
+/// entity tag (or list of them) at all.
+fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, AppError> {
     let Some(value) = headers.get("if-match") else {
         return Ok(None);
     };
     value
         .to_str()
         .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|v| v.parse().ok())
+        .and_then(roster_http::parse_if_match)
         .map(Some)
         .ok_or_else(|| {
-            AppError::bad_field("If-Match", "must be the user's version, as in its ETag")
+            AppError::bad_field(
+                "If-Match",
+                "must be the ETag you read (like \"3\"), a list of them, or *",
+            )
         })
 }
 

@@ -3,6 +3,10 @@
 
 use lambda_http::http::Method;
 use roster_domain::error::AppError;
+use roster_domain::pick_list::PickListKind;
+
+const LOCATION: PickListKind = PickListKind::Location;
+const JOB: PickListKind = PickListKind::JobDescription;
 
 /// Every operation this function serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +26,9 @@ pub enum Route {
     CreateDepartment,
     RenameDepartment,
     DeleteDepartment,
+    ListPickList(PickListKind),
+    CreatePickEntry(PickListKind),
+    DeletePickEntry(PickListKind),
     GetTenant,
     PutTenant,
     OpenApi,
@@ -48,6 +55,20 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("POST", "/v1/departments", Route::CreateDepartment),
     ("PATCH", "/v1/departments/{id}", Route::RenameDepartment),
     ("DELETE", "/v1/departments/{id}", Route::DeleteDepartment),
+    ("GET", "/v1/locations", Route::ListPickList(LOCATION)),
+    ("POST", "/v1/locations", Route::CreatePickEntry(LOCATION)),
+    (
+        "DELETE",
+        "/v1/locations/{id}",
+        Route::DeletePickEntry(LOCATION),
+    ),
+    ("GET", "/v1/job-descriptions", Route::ListPickList(JOB)),
+    ("POST", "/v1/job-descriptions", Route::CreatePickEntry(JOB)),
+    (
+        "DELETE",
+        "/v1/job-descriptions/{id}",
+        Route::DeletePickEntry(JOB),
+    ),
     ("GET", "/v1/tenant", Route::GetTenant),
     ("PUT", "/v1/tenant", Route::PutTenant),
     ("GET", "/v1/openapi.json", Route::OpenApi),

@@ -146,6 +146,8 @@ const EVENTS: &[(&str, u16)] = &[
     ("departments-create.json", 201),
     ("departments-rename.json", 200),
     ("departments-delete.json", 204),
+    ("locations-create.json", 201),
+    ("job-descriptions-list.json", 200),
     ("tenant-get.json", 200),
     ("tenant-put.json", 200),
     ("openapi.json", 200),
@@ -1095,4 +1097,488 @@ async fn departments_and_tenant_settings() {
     )
     .await;
     assert_eq!(bad_settings.status, 400);
+}
+
+async fn post(app: &TestApp, caller: &Value, path: &str, body: Value) -> Reply {
+    call(
+        app,
+        Call::new("POST", path).as_caller(caller.clone()).json(body),
+    )
+    .await
+}
+
+async fn put_settings(app: &TestApp, caller: &Value, settings: Value) {
+    let put = call(
+        app,
+        Call::new("PUT", "/v1/tenant")
+            .as_caller(caller.clone())
+            .json(settings),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+}
+
+#[tokio::test]
+async fn departments_take_a_name_and_get_an_id_and_users_need_none() {
+    let app = app().await;
+    let tenant = fresh_tenant();
+    let caller = admin(&tenant);
+    let made = post(
+        &app,
+        &caller,
+        "/v1/departments",
+        json!({"name": "Field Ops"}),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.json()["id"].as_str().unwrap().to_owned();
+    assert!(!id.is_empty());
+    let chosen = post(
+        &app,
+        &caller,
+        "/v1/departments",
+        json!({"id": "hq", "name": "Head Office"}),
+    )
+    .await;
+    assert_eq!(
+        (chosen.status, chosen.json()["id"].as_str()),
+        (201, Some("hq"))
+    );
+    let again = post(
+        &app,
+        &caller,
+        "/v1/departments",
+        json!({"name": "  field OPS "}),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.error_fields()),
+        (409, BTreeSet::from(["name".to_owned()])),
+        "{}",
+        again.body
+    );
+    let rename = call(
+        &app,
+        Call::new("PATCH", "/v1/departments/hq")
+            .as_caller(caller.clone())
+            .json(json!({"name": "FIELD OPS"})),
+    )
+    .await;
+    assert_eq!(
+        (rename.status, rename.error_fields()),
+        (409, BTreeSet::from(["name".to_owned()]))
+    );
+
+    // Seeds 001 and 002 have no departments: a user needs none.
+    let loner = post(
+        &app,
+        &caller,
+        "/v1/users",
+        json!({
+            "login": "solo", "first_name": "Solo", "last_name": "Han", "email": "solo@example.com"
+        }),
+    )
+    .await;
+    assert_eq!(loner.status, 201, "{}", loner.body);
+    assert_eq!(loner.json()["department_id"], Value::Null);
+    let placed = post(&app, &caller, "/v1/users", json!({
+        "login": "placed", "first_name": "Pla", "last_name": "Ced", "email": "placed@example.com",
+        "department_id": id,
+    }))
+    .await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let nowhere = post(
+        &app,
+        &caller,
+        "/v1/users",
+        json!({
+            "login": "lost", "first_name": "Lo", "last_name": "St", "email": "lost@example.com",
+            "department_id": "nowhere",
+        }),
+    )
+    .await;
+    assert_eq!(
+        (nowhere.status, nowhere.error_fields()),
+        (422, BTreeSet::from(["department_id".to_owned()]))
+    );
+    // A manager reaches only their departments' users, never the department-less ones.
+    let solo = loner.json()["id"].as_str().unwrap().to_owned();
+    let by_manager = call(
+        &app,
+        Call::new("GET", &format!("/v1/users/{solo}")).as_caller(manager(&tenant, &[&id])),
+    )
+    .await;
+    assert_eq!(by_manager.status, 404);
+    let listed = call(
+        &app,
+        Call::new("GET", "/v1/users")
+            .query("department_id", &id)
+            .as_caller(caller.clone()),
+    )
+    .await
+    .json();
+    let logins: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(logins, vec!["placed"]);
+
+    // A tenant that requires departments says so, naming the field.
+    put_settings(&app, &caller, json!({"require_department": true})).await;
+    let refused = post(
+        &app,
+        &caller,
+        "/v1/users",
+        json!({
+            "login": "solo2", "first_name": "Solo", "last_name": "Two", "email": "solo2@example.com"
+        }),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.error_fields()),
+        (422, BTreeSet::from(["department_id".to_owned()]))
+    );
+}
+
+#[tokio::test]
+async fn logins_may_be_e_mails_and_stay_unique_across_logins_and_e_mails() {
+    let app = app().await;
+    let tenant = fresh_tenant();
+    let caller = admin(&tenant);
+    let person = |login: &str, email: Option<&str>| {
+        let mut body = json!({"login": login, "first_name": "Ann", "last_name": "Lee"});
+        if let Some(email) = email {
+            body["email"] = json!(email);
+        }
+        body
+    };
+    let refused = post(&app, &caller, "/v1/users", person("ann@example.com", None)).await;
+    assert_eq!(refused.status, 422, "not by default: {}", refused.body);
+    put_settings(&app, &caller, json!({"logins_may_be_emails": true})).await;
+    let ann = post(&app, &caller, "/v1/users", person("Ann@Example.com", None)).await;
+    assert_eq!(ann.status, 201, "{}", ann.body);
+    assert_eq!(
+        ann.json()["email"],
+        "Ann@Example.com",
+        "a blank e-mail takes the login"
+    );
+    for (body, field) in [
+        (person("ann.lee", Some("ann@example.COM")), "email"),
+        (
+            person("ANN@example.com", Some("other@example.com")),
+            "login",
+        ),
+    ] {
+        let clash = post(&app, &caller, "/v1/users", body).await;
+        assert_eq!(
+            (clash.status, clash.error_fields()),
+            (409, BTreeSet::from([field.to_owned()])),
+            "{}",
+            clash.body
+        );
+    }
+    // A login that is an address also holds that address among e-mails.
+    let bob = post(
+        &app,
+        &caller,
+        "/v1/users",
+        person("bob@example.com", Some("bob.private@example.org")),
+    )
+    .await;
+    assert_eq!(bob.status, 201, "{}", bob.body);
+    let taken = post(
+        &app,
+        &caller,
+        "/v1/users",
+        person("robert", Some("BOB@example.com")),
+    )
+    .await;
+    assert_eq!(
+        (taken.status, taken.error_fields()),
+        (409, BTreeSet::from(["email".to_owned()])),
+        "{}",
+        taken.body
+    );
+    let deleted = call(
+        &app,
+        Call::new(
+            "DELETE",
+            &format!("/v1/users/{}", bob.json()["id"].as_str().unwrap()),
+        )
+        .as_caller(caller.clone()),
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    let freed = post(
+        &app,
+        &caller,
+        "/v1/users",
+        person("robert", Some("bob@example.com")),
+    )
+    .await;
+    assert_eq!(
+        freed.status, 201,
+        "deleting frees both claims: {}",
+        freed.body
+    );
+}
+
+#[tokio::test]
+async fn rtp_gateways_name_their_client_type_and_pbx_users_need_none() {
+    let app = app().await;
+    let tenant = fresh_tenant();
+    let caller = admin(&tenant);
+    let system = |login: &str, kind: &str, client: Option<&str>| {
+        let mut body = json!({"login": login, "first_name": "Sys", "last_name": "Tem",
+                              "mobile_phone": "+12015550100", "kind": kind});
+        if let Some(client) = client {
+            body["client_type"] = json!(client);
+        }
+        body
+    };
+    for (login, kind) in [
+        ("queue", "call_queue"),
+        ("bridge", "Conference Bridge"),
+        ("attendant", "auto-attendant"),
+    ] {
+        let made = post(&app, &caller, "/v1/users", system(login, kind, None)).await;
+        assert_eq!(made.status, 201, "{kind}: {}", made.body);
+    }
+    let gateway = post(
+        &app,
+        &caller,
+        "/v1/users",
+        system("gateway", "rtp_gateway", None),
+    )
+    .await;
+    assert_eq!(
+        (gateway.status, gateway.error_fields()),
+        (422, BTreeSet::from(["client_type".to_owned()]))
+    );
+    let gateway = post(
+        &app,
+        &caller,
+        "/v1/users",
+        system("gateway", "rtp_gateway", Some("rtp_gateway")),
+    )
+    .await;
+    assert_eq!(gateway.status, 201, "{}", gateway.body);
+    post(
+        &app,
+        &caller,
+        "/v1/users",
+        json!({"login": "human", "first_name": "Hu", "last_name": "Man", "email": "h@example.com"}),
+    )
+    .await;
+    let logins = |v: Value| -> BTreeSet<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["login"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = call(
+        &app,
+        Call::new("GET", "/v1/users").as_caller(caller.clone()),
+    )
+    .await
+    .json();
+    assert_eq!(logins(all).len(), 5, "system users are listed by default");
+    let people = call(
+        &app,
+        Call::new("GET", "/v1/users")
+            .query("hide_system", "true")
+            .as_caller(caller.clone()),
+    )
+    .await
+    .json();
+    assert_eq!(logins(people), BTreeSet::from(["human".to_owned()]));
+}
+
+#[tokio::test]
+async fn every_disable_and_enable_is_kept_newest_first() {
+    let app = app().await;
+    let org = Org::new(&app).await;
+    let caller = admin(&org.tenant);
+    for (action, body) in [
+        ("/disable", json!({"reason": "on leave"})),
+        ("/enable", json!({})),
+        ("/disable", json!({"reason": "left the company"})),
+    ] {
+        let changed = call(
+            &app,
+            Call::new("POST", &org.user_path(action))
+                .as_caller(caller.clone())
+                .json(body),
+        )
+        .await;
+        assert_eq!(changed.status, 200, "{}", changed.body);
+    }
+    let user = call(
+        &app,
+        Call::new("GET", &org.user_path("")).as_caller(caller.clone()),
+    )
+    .await
+    .json();
+    assert_eq!(
+        user["disabled_reason"], "left the company",
+        "the current reason stays on the user"
+    );
+    let history = user["status_history"].as_array().unwrap();
+    let seen: Vec<(&str, Option<&str>)> = history
+        .iter()
+        .map(|c| (c["status"].as_str().unwrap(), c["reason"].as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("disabled", Some("left the company")),
+            ("active", None),
+            ("disabled", Some("on leave"))
+        ]
+    );
+    assert!(
+        history
+            .iter()
+            .all(|c| c["by"] == "admin-1" && c["at"].is_string())
+    );
+    let export = call(&app, Call::new("GET", "/v1/users/export").as_caller(caller)).await;
+    assert!(export.body.contains("status_history"), "{}", export.body);
+    assert!(
+        export.body.contains("disabled by admin-1 (on leave)"),
+        "{}",
+        export.body
+    );
+}
+
+#[tokio::test]
+async fn if_match_with_any_other_tag_is_412_and_star_means_exists() {
+    let app = app().await;
+    let org = Org::new(&app).await;
+    let caller = admin(&org.tenant);
+    let patch = |tag: &str| {
+        Call::new("PATCH", &org.user_path(""))
+            .as_caller(caller.clone())
+            .header("If-Match", tag)
+            .json(json!({"nickname": "JJ"}))
+    };
+    for tag in ["\"stale-0\"", "\"7\"", "W/\"0\"", "\"2\", \"3\""] {
+        assert_eq!(call(&app, patch(tag)).await.status, 412, "{tag}");
+    }
+    assert_eq!(call(&app, patch("not a tag")).await.status, 400);
+    let star = call(&app, patch("*")).await;
+    assert_eq!(
+        (star.status, star.json()["nickname"].as_str()),
+        (200, Some("JJ")),
+        "{}",
+        star.body
+    );
+    assert_eq!(
+        call(&app, patch("\"1\", \"2\"")).await.status,
+        200,
+        "a list naming the current version"
+    );
+}
+
+#[tokio::test]
+async fn locations_and_job_descriptions_are_pick_lists() {
+    let app = app().await;
+    let tenant = fresh_tenant();
+    let caller = admin(&tenant);
+    let person = |login: &str, location: &str| {
+        json!({"login": login, "first_name": "Pi", "last_name": "Ck", "email": format!("{login}@example.com"),
+               "location": location, "job_description": "Night agent"})
+    };
+    let free = post(&app, &caller, "/v1/users", person("early", "Anywhere")).await;
+    assert_eq!(free.status, 201, "no list kept: free text: {}", free.body);
+    let zurich = post(&app, &caller, "/v1/locations", json!({"name": "Zurich"})).await;
+    assert_eq!(zurich.status, 201, "{}", zurich.body);
+    post(&app, &caller, "/v1/locations", json!({"name": "Geneva"})).await;
+    let dup = post(&app, &caller, "/v1/locations", json!({"name": "ZURICH"})).await;
+    assert_eq!(
+        (dup.status, dup.error_fields()),
+        (409, BTreeSet::from(["name".to_owned()]))
+    );
+    let by_analyst = post(
+        &app,
+        &analyst(&tenant),
+        "/v1/locations",
+        json!({"name": "Basel"}),
+    )
+    .await;
+    assert_eq!(by_analyst.status, 403);
+    let listed = call(
+        &app,
+        Call::new("GET", "/v1/locations").as_caller(analyst(&tenant)),
+    )
+    .await
+    .json();
+    let names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Geneva", "Zurich"]);
+
+    let elsewhere = post(&app, &caller, "/v1/users", person("late", "Basel")).await;
+    assert_eq!(
+        (elsewhere.status, elsewhere.error_fields()),
+        (422, BTreeSet::from(["location".to_owned()])),
+        "{}",
+        elsewhere.body
+    );
+    let placed = post(&app, &caller, "/v1/users", person("late", "zurich")).await;
+    assert_eq!(
+        (placed.status, placed.json()["location"].as_str()),
+        (201, Some("Zurich")),
+        "{}",
+        placed.body
+    );
+    // The early user keeps their value for unrelated edits.
+    let early = free.json();
+    let edit = call(
+        &app,
+        Call::new(
+            "PATCH",
+            &format!("/v1/users/{}", early["id"].as_str().unwrap()),
+        )
+        .as_caller(caller.clone())
+        .header("If-Match", "\"1\"")
+        .json(json!({"nickname": "Early"})),
+    )
+    .await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+
+    let job = post(
+        &app,
+        &caller,
+        "/v1/job-descriptions",
+        json!({"name": "Day agent"}),
+    )
+    .await;
+    assert_eq!(job.status, 201);
+    let wrong_job = post(&app, &caller, "/v1/users", person("third", "Geneva")).await;
+    assert_eq!(
+        (wrong_job.status, wrong_job.error_fields()),
+        (422, BTreeSet::from(["job_description".to_owned()]))
+    );
+    let id = zurich.json()["id"].as_str().unwrap().to_owned();
+    let gone = call(
+        &app,
+        Call::new("DELETE", &format!("/v1/locations/{id}")).as_caller(caller.clone()),
+    )
+    .await;
+    assert_eq!(gone.status, 204);
+    let again = call(
+        &app,
+        Call::new("DELETE", &format!("/v1/locations/{id}")).as_caller(caller.clone()),
+    )
+    .await;
+    assert_eq!(again.status, 404);
+    let recreated = post(&app, &caller, "/v1/locations", json!({"name": "Zurich"})).await;
+    assert_eq!(recreated.status, 201, "the name is free again");
 }

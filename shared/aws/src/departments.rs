@@ -1,4 +1,5 @@
-//! Departments: one partition per tenant (a tenant has tens, not millions).
+//! Departments: one partition per tenant (a tenant has tens, not millions); names unique per
+//! tenant through name claims (`named`).
 
 use roster_domain::department::Department;
 use roster_domain::ids::{DepartmentId, TenantId};
@@ -6,7 +7,8 @@ use roster_domain::store::{DepartmentStore, StoreError, StoreResult};
 
 use crate::DynamoStore;
 use crate::item::{from_item, record_item, s};
-use crate::keys::{self, USER_SHARDS};
+use crate::keys::{self, NamedList, USER_SHARDS};
+use crate::named::{NameClaims, RecordWrite};
 
 const ENTITY: &str = "department";
 
@@ -17,12 +19,17 @@ impl DepartmentStore for DynamoStore {
             ENTITY,
             keys::department(&department.tenant_id, &department.id),
         )?;
-        self.put_record(
+        let record = RecordWrite::Put {
             item,
-            Some("attribute_not_exists(pk)"),
-            StoreError::AlreadyExists,
-        )
-        .await
+            condition: "attribute_not_exists(pk)",
+            on_failure: StoreError::AlreadyExists,
+        };
+        let claims = NameClaims {
+            take: Some(name_claim(department)),
+            free: None,
+        };
+        self.write_named(record, department.id.as_str(), claims)
+            .await
     }
 
     async fn get_department(
@@ -40,14 +47,23 @@ impl DepartmentStore for DynamoStore {
         items.into_iter().map(|i| from_item(i, ENTITY)).collect()
     }
 
-    async fn rename_department(&self, department: &Department) -> StoreResult<()> {
-        let item = record_item(
-            department,
-            ENTITY,
-            keys::department(&department.tenant_id, &department.id),
-        )?;
-        self.put_record(item, Some("attribute_exists(pk)"), StoreError::NotFound)
-            .await
+    async fn rename_department(&self, before: &Department, after: &Department) -> StoreResult<()> {
+        let item = record_item(after, ENTITY, keys::department(&after.tenant_id, &after.id))?;
+        let record = RecordWrite::Put {
+            item,
+            condition: "attribute_exists(pk)",
+            on_failure: StoreError::NotFound,
+        };
+        let (old, new) = (name_claim(before), name_claim(after));
+        let claims = if old == new {
+            NameClaims::default()
+        } else {
+            NameClaims {
+                take: Some(new),
+                free: Some(old),
+            }
+        };
+        self.write_named(record, after.id.as_str(), claims).await
     }
 
     async fn department_has_users(
@@ -78,12 +94,21 @@ impl DepartmentStore for DynamoStore {
         Ok(false)
     }
 
-    async fn delete_department(&self, tenant: &TenantId, id: &DepartmentId) -> StoreResult<()> {
-        self.delete_record(
-            keys::department(tenant, id),
-            Some("attribute_exists(pk)"),
-            StoreError::NotFound,
-        )
-        .await
+    async fn delete_department(&self, department: &Department) -> StoreResult<()> {
+        let record = RecordWrite::Delete(keys::department(&department.tenant_id, &department.id));
+        let claims = NameClaims {
+            take: None,
+            free: Some(name_claim(department)),
+        };
+        self.write_named(record, department.id.as_str(), claims)
+            .await
     }
+}
+
+fn name_claim(department: &Department) -> (String, String) {
+    keys::name_claim(
+        &department.tenant_id,
+        NamedList::Departments,
+        &department.name,
+    )
 }

@@ -15,6 +15,9 @@
 //! | search e-mail by prefix             | `search_email`     | `T#{t}#EM#{first char}`          | `{term}\x01{user id}`    |
 //! | search login by prefix              | `search_login`     | `T#{t}#LG#{first char}`          | `{term}\x01{user id}`    |
 //! | departments of a tenant             | table              | `T#{t}#DEPTS`                    | `D#{dept}`               |
+//! | name of a department / pick entry   | table (claim)      | `T#{t}#NAME#{list}#{name lower}` | `CLAIM` → `id`           |
+//! | pick list (locations, job descr.)   | table              | `T#{t}#PICK#{list}`              | `E#{entry}`              |
+//! | older status changes of a user      | table              | `T#{t}#U#{user}`                 | `STATUS#{at}#{status}`   |
 //! | tenant settings                     | table              | `T#{t}`                          | `SETTINGS`               |
 //! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
@@ -36,6 +39,7 @@
 //! - `expires_at` (epoch seconds) is the table's TTL attribute.
 
 use roster_domain::ids::{DepartmentId, ImportJobId, TenantId, UserId};
+use roster_domain::pick_list::PickListKind;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -164,6 +168,57 @@ pub fn department(t: &TenantId, id: &DepartmentId) -> (String, String) {
 
 pub fn departments_partition(t: &TenantId) -> String {
     format!("{}#DEPTS", tenant(t))
+}
+
+/// Which list a name claim belongs to: names are unique per list and tenant, in any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamedList {
+    Departments,
+    Pick(PickListKind),
+}
+
+impl NamedList {
+    fn tag(self) -> &'static str {
+        match self {
+            NamedList::Departments => "department",
+            NamedList::Pick(kind) => kind.as_str(),
+        }
+    }
+}
+
+pub fn name_claim(t: &TenantId, list: NamedList, name: &str) -> (String, String) {
+    (
+        format!("{}#NAME#{}#{}", tenant(t), list.tag(), name.to_lowercase()),
+        "CLAIM".to_owned(),
+    )
+}
+
+pub fn pick_list_partition(t: &TenantId, kind: PickListKind) -> String {
+    format!("{}#PICK#{}", tenant(t), kind.as_str())
+}
+
+pub fn pick_entry(t: &TenantId, kind: PickListKind, id: &str) -> (String, String) {
+    (pick_list_partition(t, kind), format!("E#{id}"))
+}
+
+/// The partition of a user's own items (the user, its activation code, older status changes).
+pub fn user_partition(t: &TenantId, id: &UserId) -> String {
+    user(t, id).0
+}
+
+/// Sort-key prefix of the status changes that no longer fit on the user item.
+pub const STATUS_CHANGE_PREFIX: &str = "STATUS#";
+
+pub fn status_change(
+    t: &TenantId,
+    id: &UserId,
+    at: OffsetDateTime,
+    status: &str,
+) -> (String, String) {
+    (
+        user_partition(t, id),
+        format!("{STATUS_CHANGE_PREFIX}{}#{status}", sortable_time(at)),
+    )
 }
 
 pub fn settings(t: &TenantId) -> (String, String) {

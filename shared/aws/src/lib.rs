@@ -15,6 +15,8 @@ mod import_jobs;
 mod item;
 pub mod keys;
 mod messaging;
+mod named;
+mod pick_lists;
 mod settings;
 pub mod telemetry;
 mod users;

@@ -18,7 +18,7 @@ use roster_domain::store::{
     CreateUser, DeleteUser, FindUser, GetUser, ListUsers, Page, StoreError, StoreResult,
     UniqueField, UpdateUser, UserQuery,
 };
-use roster_domain::user::User;
+use roster_domain::user::{StatusChange, User};
 
 use crate::DynamoStore;
 use crate::cursor::Cursor;
@@ -35,6 +35,8 @@ enum Role {
     NewClaim(UniqueField),
     OldClaim,
     Department,
+    /// An older status change moved off the user item (unconditional).
+    Archive,
 }
 
 /// A transaction under construction, with the role of each item.
@@ -68,11 +70,14 @@ impl DynamoStore {
         };
         set(keys::BY_TENANT.pk, keys::user_list_partition(t, shard));
         set(keys::BY_TENANT.sk, id.clone());
-        set(
-            keys::BY_DEPARTMENT.pk,
-            keys::department_list_partition(t, &p.department_id, shard),
-        );
-        set(keys::BY_DEPARTMENT.sk, id);
+        // A sparse index: users without a department are not in it.
+        if let Some(department) = &p.department_id {
+            set(
+                keys::BY_DEPARTMENT.pk,
+                keys::department_list_partition(t, department, shard),
+            );
+            set(keys::BY_DEPARTMENT.sk, id);
+        }
         for field in SearchField::ALL {
             let text = match field {
                 SearchField::FirstName => Some(p.first_name.as_str()),
@@ -120,30 +125,84 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
-    fn department_check(&self, user: &User) -> StoreResult<TransactWriteItem> {
+    /// Checks, in the write's transaction, that the user's department exists (none to check
+    /// for a user without one).
+    fn department_check(&self, user: &User) -> StoreResult<Option<TransactWriteItem>> {
+        let Some(department) = &user.profile.department_id else {
+            return Ok(None);
+        };
         let check = ConditionCheck::builder()
             .table_name(&self.table)
-            .set_key(Some(key(keys::department(
-                &user.tenant_id,
-                &user.profile.department_id,
-            ))))
+            .set_key(Some(key(keys::department(&user.tenant_id, department))))
             .condition_expression("attribute_exists(pk)")
             .build()
             .map_err(build_err)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+        Ok(Some(
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
     }
 
-    /// The claims a user holds: (field, key of the claim item).
+    /// The claims a user holds: (field, key of the claim item). A login that is an e-mail
+    /// address also claims that address among e-mails, so no other user can have it as theirs.
     fn claims_of(user: &User) -> Vec<(UniqueField, (String, String))> {
         let t = &user.tenant_id;
-        let mut claims = vec![(
-            UniqueField::Login,
-            keys::login_claim(t, &user.profile.login.key()),
-        )];
-        if let Some(email) = &user.profile.email {
-            claims.push((UniqueField::Email, keys::email_claim(t, &email.key())));
+        let login = &user.profile.login;
+        let mut claims = vec![(UniqueField::Login, keys::login_claim(t, &login.key()))];
+        let email = user.profile.email.as_ref().map(|e| e.key());
+        if let Some(email) = &email {
+            claims.push((UniqueField::Email, keys::email_claim(t, email)));
+        }
+        if login.is_email() && email.as_deref() != Some(login.key().as_str()) {
+            claims.push((UniqueField::Login, keys::email_claim(t, &login.key())));
         }
         claims
+    }
+
+    /// Status changes that fell off the user item become items of their own.
+    fn archived_status_changes(
+        &self,
+        before: &User,
+        after: &User,
+    ) -> StoreResult<Vec<TransactWriteItem>> {
+        before
+            .status_history
+            .iter()
+            .filter(|change| !after.status_history.contains(change))
+            .map(|change| {
+                let primary = keys::status_change(
+                    &after.tenant_id,
+                    &after.id,
+                    change.at,
+                    change.status.as_str(),
+                );
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(record_item(change, "status_change", primary)?))
+                    .build()
+                    .map_err(build_err)?;
+                Ok(TransactWriteItem::builder().put(put).build())
+            })
+            .collect()
+    }
+
+    /// The status changes of a user that no longer fit on its item, newest first.
+    pub async fn older_status_changes(
+        &self,
+        tenant: &TenantId,
+        id: &UserId,
+    ) -> StoreResult<Vec<StatusChange>> {
+        let mut items = self
+            .query_all(None, keys::PK, keys::user_partition(tenant, id), None)
+            .await?;
+        items.retain(|i| {
+            string_attr(i, keys::SK).is_some_and(|sk| sk.starts_with(keys::STATUS_CHANGE_PREFIX))
+        });
+        let mut changes: Vec<StatusChange> = items
+            .into_iter()
+            .map(|i| from_item(i, "status_change"))
+            .collect::<StoreResult<_>>()?;
+        changes.sort_by_key(|c| std::cmp::Reverse(c.at));
+        Ok(changes)
     }
 
     async fn run(&self, tx: Tx, missing_user: StoreError) -> StoreResult<()> {
@@ -204,6 +263,7 @@ fn explain_cancellation(
         Some((_, Role::Department)) => StoreError::MissingDepartment,
         // Our own claim vanished or belongs to someone else: the user changed under us.
         Some((_, Role::OldClaim)) => StoreError::VersionMismatch,
+        Some((_, Role::Archive)) => classify(err),
         None if reasons
             .iter()
             .any(|r| r.code() == Some("TransactionConflict")) =>
@@ -227,7 +287,9 @@ impl CreateUser for DynamoStore {
         for (field, claim) in Self::claims_of(user) {
             tx.push(self.claim_put(claim, user, field)?, Role::NewClaim(field));
         }
-        tx.push(self.department_check(user)?, Role::Department);
+        if let Some(check) = self.department_check(user)? {
+            tx.push(check, Role::Department);
+        }
         self.run(tx, StoreError::AlreadyExists).await
     }
 }
@@ -277,8 +339,13 @@ impl UpdateUser for DynamoStore {
                 Role::NewClaim(*field),
             );
         }
-        if before.profile.department_id != after.profile.department_id {
-            tx.push(self.department_check(after)?, Role::Department);
+        if before.profile.department_id != after.profile.department_id
+            && let Some(check) = self.department_check(after)?
+        {
+            tx.push(check, Role::Department);
+        }
+        for archived in self.archived_status_changes(before, after)? {
+            tx.push(archived, Role::Archive);
         }
         // A missing user fails the version check too: report the stale version, the caller
         // re-reads and then sees it is gone.
@@ -312,7 +379,17 @@ impl DeleteUser for DynamoStore {
             TransactWriteItem::builder().delete(code).build(),
             Role::OldClaim,
         );
-        self.run(tx, StoreError::VersionMismatch).await
+        self.run(tx, StoreError::VersionMismatch).await?;
+        // Older status changes go with the user (nothing else refers to them).
+        for change in self.older_status_changes(&user.tenant_id, &user.id).await? {
+            self.delete_record(
+                keys::status_change(&user.tenant_id, &user.id, change.at, change.status.as_str()),
+                None,
+                StoreError::NotFound,
+            )
+            .await?;
+        }
+        Ok(())
     }
 }
 

@@ -45,13 +45,14 @@ impl Caller {
         self.has(CallerRole::Admin)
     }
 
-    /// Whether the caller may read users of `department`.
-    pub fn can_read(&self, department: &DepartmentId) -> bool {
+    /// Whether the caller may read users of `department` (users without one: admins and
+    /// analysts only).
+    pub fn can_read(&self, department: Option<&DepartmentId>) -> bool {
         self.is_admin() || self.has(CallerRole::Analyst) || self.manages(department)
     }
 
     /// Whether the caller may change users of `department`.
-    pub fn can_write(&self, department: &DepartmentId) -> bool {
+    pub fn can_write(&self, department: Option<&DepartmentId>) -> bool {
         self.is_admin() || self.manages(department)
     }
 
@@ -65,7 +66,7 @@ impl Caller {
         !self.is_admin() && !self.has(CallerRole::Analyst)
     }
 
-    fn manages(&self, department: &DepartmentId) -> bool {
-        self.has(CallerRole::Manager) && self.departments.contains(department)
+    fn manages(&self, department: Option<&DepartmentId>) -> bool {
+        self.has(CallerRole::Manager) && department.is_some_and(|d| self.departments.contains(d))
     }
 }

@@ -77,6 +77,7 @@ string_enum!(
         ConferenceBridge => "conference_bridge",
         AutoAttendant => "auto_attendant",
         CallQueue => "call_queue",
+        RtpGateway => "rtp_gateway",
     }
 );
 
@@ -84,6 +85,12 @@ impl UserKind {
     /// Lists may hide system users.
     pub fn is_system(self) -> bool {
         self != UserKind::Person
+    }
+
+    /// An RTP gateway has no device that reports its type when it provisions, so it must name
+    /// its client type (ESChat); the PBX system users need none.
+    pub fn needs_client_type(self) -> bool {
+        self == UserKind::RtpGateway
     }
 }
 

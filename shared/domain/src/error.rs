@@ -85,6 +85,13 @@ impl From<StoreError> for AppError {
                 message: "a record with this id already exists".into(),
                 fields: vec![],
             },
+            StoreError::NameTaken => Self::Conflict {
+                message: "another record already has this name".into(),
+                fields: vec![FieldError::new(
+                    "name",
+                    "is already used (compared without case)",
+                )],
+            },
             StoreError::NotFound => Self::NotFound("record"),
             StoreError::VersionMismatch => Self::VersionMismatch,
             StoreError::MissingDepartment => Self::Validation(ValidationErrors::single(

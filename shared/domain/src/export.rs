@@ -25,6 +25,7 @@ pub const EXPORT_COLUMNS: &[&str] = &[
     "trusted",
     "status",
     "disabled_reason",
+    "status_history",
     "maximal_contacts",
     "in_address_book",
     "nickname",
@@ -56,6 +57,21 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `2026-12-01T10:00:00Z disabled by admin-1 (left the company); …`, newest first.
+fn status_history(u: &User) -> String {
+    u.status_history
+        .iter()
+        .map(|c| {
+            let at = c.at.format(&Rfc3339).unwrap_or_default();
+            match &c.reason {
+                Some(reason) => format!("{at} {} by {} ({reason})", c.status, c.by),
+                None => format!("{at} {} by {}", c.status, c.by),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn row(u: &User) -> Vec<String> {
     let p = &u.profile;
     let opt = |v: Option<&str>| v.unwrap_or_default().to_owned();
@@ -69,7 +85,7 @@ fn row(u: &User) -> Vec<String> {
         opt(p.email.as_ref().map(|e| e.as_str())),
         opt(p.mobile_phone.as_ref().map(|m| m.as_str())),
         opt(p.business_phone.as_deref()),
-        p.department_id.to_string(),
+        opt(p.department_id.as_ref().map(|d| d.as_str())),
         p.kind.to_string(),
         join(p.roles.iter().map(ToString::to_string).collect()),
         p.scope.to_string(),
@@ -81,6 +97,7 @@ fn row(u: &User) -> Vec<String> {
         u.trusted.to_string(),
         u.status.to_string(),
         opt(u.disabled.as_ref().and_then(|d| d.reason.as_deref())),
+        status_history(u),
         p.maximal_contacts.to_string(),
         p.in_address_book.to_string(),
         opt(p.nickname.as_deref()),
@@ -153,6 +170,42 @@ mod tests {
 
     #[test]
     fn every_column_has_a_cell() {
-        assert_eq!(EXPORT_COLUMNS.len(), 39);
+        use crate::validation::{UserDraft, validate_user};
+        let draft = UserDraft {
+            login: Some("ann.lee".into()),
+            first_name: Some("Ann".into()),
+            last_name: Some("Lee".into()),
+            email: Some("ann@example.com".into()),
+            ..UserDraft::default()
+        };
+        let valid = validate_user(
+            &draft,
+            &crate::tenant::TenantSettings::default(),
+            &std::collections::BTreeSet::new(),
+        )
+        .unwrap();
+        let by = crate::ids::Actor::new("admin-1");
+        let mut user = User::new(
+            crate::ids::TenantId::parse("acme").unwrap(),
+            valid.profile,
+            &by,
+        );
+        user.set_status(crate::enums::UserStatus::Disabled, Some("left".into()), &by);
+        user.set_status(crate::enums::UserStatus::Active, None, &by);
+        let cells = row(&user);
+        assert_eq!(cells.len(), EXPORT_COLUMNS.len());
+        let history = EXPORT_COLUMNS
+            .iter()
+            .position(|c| *c == "status_history")
+            .unwrap();
+        let text = &cells[history];
+        assert!(
+            text.contains("active by admin-1") && text.contains("disabled by admin-1 (left)"),
+            "{text}"
+        );
+        assert!(
+            text.find("active") < text.find("disabled"),
+            "newest first: {text}"
+        );
     }
 }

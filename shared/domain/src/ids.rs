@@ -47,6 +47,12 @@ macro_rules! token_id {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
+
+            /// A server-made id for a client that sends only a name (a lower-case ULID, so
+            /// entries sort by creation).
+            pub fn generate() -> Self {
+                Self(Ulid::new().to_string().to_lowercase())
+            }
         }
 
         impl FromStr for $name {
@@ -93,6 +99,12 @@ token_id!(
     /// A group of a tenant.
     GroupId,
     "group id",
+    64
+);
+token_id!(
+    /// An entry of a tenant's pick list (a location, a job description).
+    PickEntryId,
+    "entry id",
     64
 );
 

@@ -12,6 +12,7 @@ pub mod import;
 pub mod import_job;
 pub mod organisation;
 pub mod password;
+pub mod pick_list;
 pub mod search;
 pub mod store;
 pub mod tenant;

@@ -11,7 +11,7 @@ use crate::tenant::TenantSettings;
 use crate::user::Stamp;
 use crate::validation::{NAME_MAX, ValidationErrors};
 
-fn require_admin(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn require_admin(caller: &Caller) -> Result<(), AppError> {
     if caller.is_admin() {
         Ok(())
     } else {
@@ -19,12 +19,31 @@ fn require_admin(caller: &Caller) -> Result<(), AppError> {
     }
 }
 
-/// `POST /v1/departments` body.
+/// `POST /v1/departments` (and pick-list entries) body: a name, and optionally an id the
+/// client chose (else the server makes one).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewDepartment {
-    pub id: String,
+pub struct NewNamed {
+    #[serde(default)]
+    pub id: Option<String>,
     pub name: String,
+}
+
+pub type NewDepartment = NewNamed;
+
+/// A 409 naming `name`: names are unique per list and tenant, compared without case.
+pub(crate) fn name_taken(what: &str) -> AppError {
+    AppError::Conflict {
+        message: format!("another {what} already has this name"),
+        fields: vec![crate::validation::FieldError::new(
+            "name",
+            format!("is already used by another {what} (compared without case)"),
+        )],
+    }
+}
+
+pub(crate) fn check_entry_name(name: &str) -> Result<String, AppError> {
+    check_name(name)
 }
 
 /// `PATCH /v1/departments/{id}` body.
@@ -52,8 +71,11 @@ pub async fn create_department<S: DepartmentStore>(
     new: NewDepartment,
 ) -> Result<Department, AppError> {
     require_admin(caller)?;
-    let id = DepartmentId::parse(new.id.trim())
-        .map_err(|e| AppError::Validation(ValidationErrors::single("id", e.0)))?;
+    let id = match new.id.as_deref().map(str::trim) {
+        None | Some("") => DepartmentId::generate(),
+        Some(raw) => DepartmentId::parse(raw)
+            .map_err(|e| AppError::Validation(ValidationErrors::single("id", e.0)))?,
+    };
     let stamp = Stamp::now(&caller.actor);
     let department = Department {
         id,
@@ -66,6 +88,7 @@ pub async fn create_department<S: DepartmentStore>(
         .create_department(&department)
         .await
         .map_err(|e| match e {
+            crate::store::StoreError::NameTaken => name_taken("department"),
             crate::store::StoreError::AlreadyExists => AppError::Conflict {
                 message: format!("department '{}' already exists", department.id),
                 fields: vec![crate::validation::FieldError::new(
@@ -83,7 +106,10 @@ pub async fn list_departments<S: DepartmentStore>(
     caller: &Caller,
 ) -> Result<Vec<Department>, AppError> {
     let all = store.list_departments(&caller.tenant).await?;
-    Ok(all.into_iter().filter(|d| caller.can_read(&d.id)).collect())
+    Ok(all
+        .into_iter()
+        .filter(|d| caller.can_read(Some(&d.id)))
+        .collect())
 }
 
 pub async fn rename_department<S: DepartmentStore>(
@@ -94,13 +120,21 @@ pub async fn rename_department<S: DepartmentStore>(
 ) -> Result<Department, AppError> {
     require_admin(caller)?;
     let name = check_name(&rename.name)?;
-    let mut department = store
+    let before = store
         .get_department(&caller.tenant, id)
         .await?
         .ok_or(AppError::NotFound("department"))?;
+    let mut department = before.clone();
     department.name = name;
     department.updated = Stamp::now(&caller.actor);
-    store.rename_department(&department).await?;
+    store
+        .rename_department(&before, &department)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::NameTaken => name_taken("department"),
+            crate::store::StoreError::NotFound => AppError::NotFound("department"),
+            other => other.into(),
+        })?;
     Ok(department)
 }
 
@@ -111,9 +145,9 @@ pub async fn delete_department<S: DepartmentStore>(
     id: &DepartmentId,
 ) -> Result<(), AppError> {
     require_admin(caller)?;
-    if store.get_department(&caller.tenant, id).await?.is_none() {
+    let Some(department) = store.get_department(&caller.tenant, id).await? else {
         return Err(AppError::NotFound("department"));
-    }
+    };
     if store.department_has_users(&caller.tenant, id).await? {
         return Err(AppError::Conflict {
             message: format!("department '{id}' still has users: move or delete them first"),
@@ -121,7 +155,7 @@ pub async fn delete_department<S: DepartmentStore>(
         });
     }
     store
-        .delete_department(&caller.tenant, id)
+        .delete_department(&department)
         .await
         .map_err(|e| match e {
             crate::store::StoreError::NotFound => AppError::NotFound("department"),
@@ -151,6 +185,16 @@ pub async fn put_settings<S: TenantSettingsStore>(
         problems.push((
             "password_policy.min_length",
             "must be from 8 to 128".to_owned(),
+        ));
+    }
+    if let Some(name) = &settings.display_name
+        && (name.trim().is_empty()
+            || name.chars().count() > NAME_MAX
+            || name.chars().any(char::is_control))
+    {
+        problems.push((
+            "display_name",
+            format!("must be 1 to {NAME_MAX} characters, without control characters"),
         ));
     }
     if let Some(id) = &settings.sms_sender_id {

@@ -12,8 +12,9 @@ use time::OffsetDateTime;
 use crate::activation::ActivationCode;
 use crate::department::Department;
 use crate::enums::{Role, UserKind, UserStatus};
-use crate::ids::{DepartmentId, ImportJobId, TenantId, UserId};
+use crate::ids::{DepartmentId, ImportJobId, PickEntryId, TenantId, UserId};
 use crate::import_job::ImportJob;
+use crate::pick_list::{PickListEntry, PickListKind};
 use crate::tenant::TenantSettings;
 use crate::user::User;
 
@@ -41,6 +42,9 @@ pub enum StoreError {
     /// A record with this id already exists (departments, jobs).
     #[error("already exists")]
     AlreadyExists,
+    /// Another department (or pick-list entry) of the tenant has this name, in any case.
+    #[error("the name is taken")]
+    NameTaken,
     #[error("not found")]
     NotFound,
     /// The record changed since it was read: nothing was written.
@@ -92,7 +96,7 @@ impl UserQuery {
         let p = &user.profile;
         self.department_id
             .as_ref()
-            .is_none_or(|d| &p.department_id == d)
+            .is_none_or(|d| p.department_id.as_ref() == Some(d))
             && self.role.is_none_or(|r| p.roles.contains(&r))
             && self.status.is_none_or(|s| user.status == s)
             && self.kind.is_none_or(|k| p.kind == k)
@@ -173,9 +177,11 @@ pub trait DepartmentStore {
         &self,
         tenant: &TenantId,
     ) -> impl Future<Output = StoreResult<Vec<Department>>> + Send;
+    /// Replaces `before` with `after`, moving the name claim when the name changes.
     fn rename_department(
         &self,
-        department: &Department,
+        before: &Department,
+        after: &Department,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Whether any user is still in the department (delete is refused while one is).
     fn department_has_users(
@@ -183,10 +189,37 @@ pub trait DepartmentStore {
         tenant: &TenantId,
         id: &DepartmentId,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Deletes the department and frees its name.
     fn delete_department(
         &self,
+        department: &Department,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+/// A tenant's pick lists (locations, job descriptions).
+pub trait PickListStore {
+    /// Stores a new entry and claims its name (`AlreadyExists` for its id, `NameTaken`).
+    fn create_entry(
+        &self,
+        kind: PickListKind,
+        entry: &PickListEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_entry(
+        &self,
         tenant: &TenantId,
-        id: &DepartmentId,
+        kind: PickListKind,
+        id: &PickEntryId,
+    ) -> impl Future<Output = StoreResult<Option<PickListEntry>>> + Send;
+    fn list_entries(
+        &self,
+        tenant: &TenantId,
+        kind: PickListKind,
+    ) -> impl Future<Output = StoreResult<Vec<PickListEntry>>> + Send;
+    /// Deletes the entry and frees its name.
+    fn delete_entry(
+        &self,
+        kind: PickListKind,
+        entry: &PickListEntry,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 

@@ -83,6 +83,13 @@ pub struct TenantSettings {
     pub last_name_min_length: u8,
     pub require_email: bool,
     pub require_mobile_phone: bool,
+    /// Every user must belong to a department (ESChat, customer care); off by default, since
+    /// seeds 001 and 002 have no departments.
+    pub require_department: bool,
+    /// Logins may be e-mail addresses (seeds 002, 003); a blank e-mail then takes the login.
+    pub logins_may_be_emails: bool,
+    /// How invitations name the organisation ("Acme Field Services"); absent: the tenant id.
+    pub display_name: Option<String>,
     pub password_policy: PasswordPolicy,
     /// Alphanumeric SMS sender id, where the destination country supports one.
     pub sms_sender_id: Option<String>,
@@ -95,6 +102,9 @@ impl Default for TenantSettings {
             last_name_min_length: 1,
             require_email: false,
             require_mobile_phone: false,
+            require_department: false,
+            logins_may_be_emails: false,
+            display_name: None,
             password_policy: PasswordPolicy::default(),
             sms_sender_id: None,
         }

@@ -40,7 +40,8 @@ macro_rules! validated_string {
 }
 
 validated_string!(
-    /// 3–24 letters, digits and `.`; unique per tenant regardless of case.
+    /// 3–24 letters, digits and `.` (or an e-mail address where the tenant allows it); unique
+    /// per tenant regardless of case.
     Login
 );
 validated_string!(
@@ -60,6 +61,11 @@ impl Login {
     /// The form uniqueness and lookups use: logins differing only in case are the same login.
     pub fn key(&self) -> String {
         self.0.to_lowercase()
+    }
+
+    /// Whether this login is an e-mail address (tenants with `logins_may_be_emails`).
+    pub fn is_email(&self) -> bool {
+        self.0.contains('@')
     }
 }
 
@@ -107,7 +113,9 @@ pub struct UserProfile {
     pub mobile_phone: Option<PhoneNumber>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business_phone: Option<String>,
-    pub department_id: DepartmentId,
+    /// Optional unless the tenant's `require_department` says so.
+    #[serde(default)]
+    pub department_id: Option<DepartmentId>,
     pub kind: UserKind,
     pub roles: BTreeSet<Role>,
     pub scope: Scope,
@@ -181,6 +189,21 @@ pub struct Disabled {
     pub stamp: Stamp,
 }
 
+/// One disable or enable: who, when, and (for a disable) why.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub status: UserStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: Actor,
+}
+
+/// Status changes kept on the user item, newest first; older ones are stored as items of their
+/// own (in the same transaction that drops them), so history is kept without growing the item.
+pub const STATUS_HISTORY_ON_USER: usize = 50;
+
 /// A stored user. The profile is what admins edit; the rest is identity, state and audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -191,6 +214,9 @@ pub struct User {
     pub status: UserStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<Disabled>,
+    /// Every disable and enable, newest first (the last [`STATUS_HISTORY_ON_USER`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_history: Vec<StatusChange>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_hash: Option<PasswordHash>,
     pub password_reset_required: bool,
@@ -214,6 +240,7 @@ impl User {
             trusted: false,
             status: UserStatus::Active,
             disabled: None,
+            status_history: Vec::new(),
             password_hash: None,
             password_reset_required: false,
             activation: None,
@@ -221,6 +248,30 @@ impl User {
             created: stamp.clone(),
             updated: stamp,
         }
+    }
+
+    /// Disables (with an optional reason) or enables the user, keeping the change in its
+    /// history; the current reason is the one of the latest disable.
+    pub fn set_status(&mut self, status: UserStatus, reason: Option<String>, by: &Actor) {
+        let stamp = Stamp::now(by);
+        self.status = status;
+        self.disabled = match status {
+            UserStatus::Disabled => Some(Disabled {
+                reason: reason.clone(),
+                stamp: stamp.clone(),
+            }),
+            UserStatus::Active => None,
+        };
+        self.status_history.insert(
+            0,
+            StatusChange {
+                status,
+                reason,
+                at: stamp.at,
+                by: stamp.by,
+            },
+        );
+        self.status_history.truncate(STATUS_HISTORY_ON_USER);
     }
 
     /// The next version of this user, stamped; storage checks `version - 1` is still current.

@@ -20,6 +20,8 @@ pub struct UserView<'a> {
     pub disabled_by: Option<&'a Actor>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub disabled_at: Option<OffsetDateTime>,
+    /// Every disable and enable, newest first (the last 50).
+    pub status_history: &'a [crate::user::StatusChange],
     /// Whether a password is set; the password itself is never returned.
     pub password_set: bool,
     pub password_reset_required: bool,
@@ -44,6 +46,7 @@ impl<'a> From<&'a User> for UserView<'a> {
             disabled_reason: u.disabled.as_ref().and_then(|d| d.reason.as_deref()),
             disabled_by: u.disabled.as_ref().map(|d| &d.stamp.by),
             disabled_at: u.disabled.as_ref().map(|d| d.stamp.at),
+            status_history: &u.status_history,
             password_set: u.password_hash.is_some(),
             password_reset_required: u.password_reset_required,
             activation: u.activation.as_ref(),

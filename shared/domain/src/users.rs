@@ -11,12 +11,14 @@ use crate::enums::UserStatus;
 use crate::error::AppError;
 use crate::ids::{DepartmentId, UserId};
 use crate::password::{self, Password, PasswordHash};
+use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{
-    CreateUser, DeleteUser, GetUser, ListUsers, Page, TenantSettingsStore, UpdateUser, UserQuery,
+    CreateUser, DeleteUser, GetUser, ListUsers, Page, PickListStore, TenantSettingsStore,
+    UpdateUser, UserQuery,
 };
-use crate::user::{Disabled, Stamp, User};
+use crate::user::User;
 use crate::validation::{
-    DepartmentDirectory, UserDraft, ValidationErrors, validate_disable_reason, validate_user,
+    Directory, PickList, UserDraft, ValidationErrors, validate_disable_reason, validate_user,
 };
 
 /// Fields the system sets; a client sending one gets a 400 naming it.
@@ -28,6 +30,7 @@ pub const READ_ONLY_FIELDS: &[&str] = &[
     "disabled_reason",
     "disabled_by",
     "disabled_at",
+    "status_history",
     "password_set",
     "password_reset_required",
     "created_at",
@@ -37,15 +40,59 @@ pub const READ_ONLY_FIELDS: &[&str] = &[
     "activation",
 ];
 
-/// The API checks department existence in the create transaction (a `ConditionCheck`), not
-/// with an extra read: validation accepts any well-formed id and the store reports a missing
-/// department as a field error.
-struct CheckedByStore;
+/// What an API write validates against. Departments are checked in the write's transaction
+/// (a `ConditionCheck`), not with an extra read: validation accepts any well-formed id and the
+/// store reports a missing one as a field error. Pick lists are read only when the write sets
+/// that field, so a user keeps a value that has since left its list until it is changed.
+#[derive(Default)]
+struct ApiDirectory {
+    locations: Option<PickList>,
+    job_descriptions: Option<PickList>,
+}
 
-impl DepartmentDirectory for CheckedByStore {
-    fn contains(&self, _: &DepartmentId) -> bool {
+impl Directory for ApiDirectory {
+    fn has_department(&self, _: &DepartmentId) -> bool {
         true
     }
+
+    fn locations(&self) -> Option<&PickList> {
+        self.locations.as_ref()
+    }
+
+    fn job_descriptions(&self) -> Option<&PickList> {
+        self.job_descriptions.as_ref()
+    }
+}
+
+/// The pick lists a draft must be checked against: those of the fields it sets to something
+/// other than `current`'s value.
+async fn api_directory<S: PickListStore>(
+    store: &S,
+    caller: &Caller,
+    draft: &UserDraft,
+    current: Option<&User>,
+) -> Result<ApiDirectory, AppError> {
+    let sets = |new: &Option<String>, old: Option<&Option<String>>| {
+        let new = new.as_deref().map(str::trim).filter(|v| !v.is_empty());
+        new.is_some() && old.is_none_or(|old| old.as_deref() != new)
+    };
+    let mut directory = ApiDirectory::default();
+    if sets(&draft.location, current.map(|u| &u.profile.location)) {
+        let entries = store
+            .list_entries(&caller.tenant, PickListKind::Location)
+            .await?;
+        directory.locations = Some(pick_list(&entries));
+    }
+    if sets(
+        &draft.job_description,
+        current.map(|u| &u.profile.job_description),
+    ) {
+        let entries = store
+            .list_entries(&caller.tenant, PickListKind::JobDescription)
+            .await?;
+        directory.job_descriptions = Some(pick_list(&entries));
+    }
+    Ok(directory)
 }
 
 fn draft_fields() -> Vec<String> {
@@ -113,8 +160,11 @@ fn not_found() -> AppError {
     AppError::NotFound("user")
 }
 
-fn forbidden_department(department: &DepartmentId) -> AppError {
-    AppError::Forbidden(format!("you do not manage department '{department}'"))
+fn forbidden_department(department: Option<&DepartmentId>) -> AppError {
+    match department {
+        Some(d) => AppError::Forbidden(format!("you do not manage department '{d}'")),
+        None => AppError::Forbidden("only an admin may manage users without a department".into()),
+    }
 }
 
 /// Loads a user the caller may read; other tenants' and unreachable users are "not found".
@@ -127,7 +177,7 @@ pub async fn get_user<S: GetUser>(
         .get_user(&caller.tenant, id)
         .await?
         .ok_or_else(not_found)?;
-    if caller.can_read(&user.profile.department_id) {
+    if caller.can_read(user.profile.department_id.as_ref()) {
         Ok(user)
     } else {
         Err(not_found())
@@ -140,7 +190,7 @@ async fn get_writable<S: GetUser>(
     id: &UserId,
 ) -> Result<User, AppError> {
     let user = get_user(store, caller, id).await?;
-    if caller.can_write(&user.profile.department_id) {
+    if caller.can_write(user.profile.department_id.as_ref()) {
         Ok(user)
     } else {
         Err(AppError::Forbidden("your role may not change users".into()))
@@ -188,14 +238,15 @@ pub async fn create_user<S, P>(
     draft: UserDraft,
 ) -> Result<Created, AppError>
 where
-    S: CreateUser + TenantSettingsStore,
+    S: CreateUser + TenantSettingsStore + PickListStore,
     P: PublishActivation,
 {
     require_writer(caller)?;
     let settings = store.get_settings(&caller.tenant).await?;
-    let valid = validate_user(&draft, &settings, &CheckedByStore)?;
-    if !caller.can_write(&valid.profile.department_id) {
-        return Err(forbidden_department(&valid.profile.department_id));
+    let directory = api_directory(store, caller, &draft, None).await?;
+    let valid = validate_user(&draft, &settings, &directory)?;
+    if !caller.can_write(valid.profile.department_id.as_ref()) {
+        return Err(forbidden_department(valid.profile.department_id.as_ref()));
     }
     let mut user = User::new(caller.tenant.clone(), valid.profile, &caller.actor);
     if let Some(p) = &valid.password {
@@ -227,32 +278,51 @@ pub struct Created {
     pub activation: Option<Result<(), AppError>>,
 }
 
+/// What an update requires of the stored user (`If-Match`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// `*`: the user exists (any version).
+    Exists,
+    /// The stored version is one of these (none: it cannot match).
+    Versions(Vec<u64>),
+}
+
+impl Precondition {
+    pub fn admits(&self, version: u64) -> bool {
+        match self {
+            Self::Exists => true,
+            Self::Versions(versions) => versions.contains(&version),
+        }
+    }
+}
+
 /// Applies a partial update on the version the client read (`If-Match`).
 pub async fn update_user<S>(
     store: &S,
     caller: &Caller,
     id: &UserId,
-    if_match: Option<u64>,
+    if_match: Option<Precondition>,
     patch: Map<String, Value>,
 ) -> Result<User, AppError>
 where
-    S: GetUser + UpdateUser + TenantSettingsStore,
+    S: GetUser + UpdateUser + TenantSettingsStore + PickListStore,
 {
     require_writer(caller)?;
-    let expected = if_match.ok_or_else(|| {
+    let precondition = if_match.ok_or_else(|| {
         AppError::PreconditionRequired(
             "send If-Match with the version you read (the ETag of GET /v1/users/{id})".into(),
         )
     })?;
     let user = get_writable(store, caller, id).await?;
-    if user.version != expected {
+    if !precondition.admits(user.version) {
         return Err(AppError::VersionMismatch);
     }
     let draft = draft_with_patch(&user, patch)?;
     let settings = store.get_settings(&caller.tenant).await?;
-    let valid = validate_user(&draft, &settings, &CheckedByStore)?;
-    if !caller.can_write(&valid.profile.department_id) {
-        return Err(forbidden_department(&valid.profile.department_id));
+    let directory = api_directory(store, caller, &draft, Some(&user)).await?;
+    let valid = validate_user(&draft, &settings, &directory)?;
+    if !caller.can_write(valid.profile.department_id.as_ref()) {
+        return Err(forbidden_department(valid.profile.department_id.as_ref()));
     }
     let mut next = user.clone().touched(&caller.actor);
     next.profile = valid.profile;
@@ -293,11 +363,7 @@ pub async fn disable_user<S: GetUser + UpdateUser>(
 ) -> Result<User, AppError> {
     let reason = validate_disable_reason(reason)?;
     change(store, caller, id, |u| {
-        u.status = UserStatus::Disabled;
-        u.disabled = Some(Disabled {
-            reason,
-            stamp: Stamp::now(&caller.actor),
-        });
+        u.set_status(UserStatus::Disabled, reason, &caller.actor);
         Ok(())
     })
     .await
@@ -309,8 +375,7 @@ pub async fn enable_user<S: GetUser + UpdateUser>(
     id: &UserId,
 ) -> Result<User, AppError> {
     change(store, caller, id, |u| {
-        u.status = UserStatus::Active;
-        u.disabled = None;
+        u.set_status(UserStatus::Active, None, &caller.actor);
         Ok(())
     })
     .await
@@ -425,7 +490,7 @@ pub async fn list_users<S: ListUsers>(
 ) -> Result<Page<User>, AppError> {
     if caller.reads_only_own_departments() {
         match &query.department_id {
-            Some(d) if !caller.can_read(d) => return Err(forbidden_department(d)),
+            Some(d) if !caller.can_read(Some(d)) => return Err(forbidden_department(Some(d))),
             Some(_) => {}
             None => match caller.departments.iter().collect::<Vec<_>>().as_slice() {
                 [only] => query.department_id = Some((*only).clone()),

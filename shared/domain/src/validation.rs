@@ -77,20 +77,81 @@ impl fmt::Display for ValidationErrors {
     }
 }
 
-/// Departments the caller's tenant has; validation only asks whether one exists.
-pub trait DepartmentDirectory {
-    fn contains(&self, id: &DepartmentId) -> bool;
+/// What a user of the tenant may refer to: its departments and, when the tenant keeps them,
+/// its pick lists of locations and job descriptions.
+pub trait Directory {
+    fn has_department(&self, id: &DepartmentId) -> bool;
+
+    /// The tenant's locations; `None` (or an empty list) when it keeps none, and then any
+    /// text goes.
+    fn locations(&self) -> Option<&PickList> {
+        None
+    }
+
+    fn job_descriptions(&self) -> Option<&PickList> {
+        None
+    }
 }
 
-impl DepartmentDirectory for BTreeSet<DepartmentId> {
-    fn contains(&self, id: &DepartmentId) -> bool {
+impl Directory for BTreeSet<DepartmentId> {
+    fn has_department(&self, id: &DepartmentId) -> bool {
         BTreeSet::contains(self, id)
     }
 }
 
-impl DepartmentDirectory for std::collections::HashSet<DepartmentId> {
-    fn contains(&self, id: &DepartmentId) -> bool {
+impl Directory for std::collections::HashSet<DepartmentId> {
+    fn has_department(&self, id: &DepartmentId) -> bool {
         std::collections::HashSet::contains(self, id)
+    }
+}
+
+/// The values a tenant allows for one field, compared without case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PickList(Vec<String>);
+
+impl PickList {
+    pub fn new(names: impl IntoIterator<Item = String>) -> Self {
+        Self(names.into_iter().collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The entry `raw` names, as the list spells it.
+    pub fn find(&self, raw: &str) -> Option<&str> {
+        let wanted = raw.trim().to_lowercase();
+        self.0
+            .iter()
+            .find(|n| n.to_lowercase() == wanted)
+            .map(String::as_str)
+    }
+
+    /// A few entries, for an error message.
+    fn sample(&self) -> String {
+        let mut shown: Vec<&str> = self.0.iter().take(10).map(String::as_str).collect();
+        shown.sort_unstable();
+        let more = self.0.len().saturating_sub(shown.len());
+        let list = shown.join(", ");
+        if more > 0 {
+            format!("{list} and {more} more")
+        } else {
+            list
+        }
+    }
+}
+
+/// A field that must come from a pick list when the tenant keeps one.
+fn check_pick(raw: &str, list: Option<&PickList>, what: &str) -> Result<String, String> {
+    let text = check_text(raw, TEXT_MAX)?;
+    match list.filter(|l| !l.is_empty()) {
+        None => Ok(text),
+        Some(list) => list.find(&text).map(str::to_owned).ok_or_else(|| {
+            format!(
+                "'{text}' is not one of your organisation's {what} ({})",
+                list.sample()
+            )
+        }),
     }
 }
 
@@ -178,7 +239,18 @@ fn has_control_chars(value: &str) -> bool {
     value.chars().any(char::is_control)
 }
 
-pub fn check_login(raw: &str) -> Result<Login, String> {
+/// A login: 3–24 letters, digits and `.`; or, where the tenant's policy allows, an e-mail
+/// address (seed 003: "Email ID, if different from the Login ID").
+pub fn check_login(raw: &str, settings: &TenantSettings) -> Result<Login, String> {
+    if raw.contains('@') {
+        if !settings.logins_may_be_emails {
+            return Err(
+                "may only contain letters, digits and '.' (found '@': your organisation does not use e-mail addresses as logins)"
+                    .to_owned(),
+            );
+        }
+        return check_email(raw).map(|e| Login::new_unchecked(e.as_str().to_owned()));
+    }
     let length = raw.chars().count();
     if let Some(bad) = raw
         .chars()
@@ -369,7 +441,7 @@ pub fn validate_disable_reason(raw: Option<&str>) -> Result<Option<String>, Vali
 pub fn validate_user(
     draft: &UserDraft,
     settings: &TenantSettings,
-    departments: &dyn DepartmentDirectory,
+    directory: &dyn Directory,
 ) -> Result<ValidUser, ValidationErrors> {
     let mut report = Report::default();
     let r = &mut report;
@@ -379,8 +451,13 @@ pub fn validate_user(
             r.add("login", "is required");
             None
         }
-        Some(raw) => r.check("login", check_login(raw)),
+        Some(raw) => r.check("login", check_login(raw, settings)),
     };
+    // An e-mail login stands in for a blank e-mail (seed 003).
+    let login_as_email = login
+        .as_ref()
+        .filter(|l| l.is_email())
+        .map(|l| l.as_str().to_owned());
 
     let first_name = match present(&draft.first_name) {
         None => {
@@ -398,7 +475,7 @@ pub fn validate_user(
         Some(raw) => r.check("last_name", check_name(raw, last_name_min)),
     };
 
-    let email_raw = present(&draft.email);
+    let email_raw = present(&draft.email).or(login_as_email.as_deref());
     let phone_raw = present(&draft.mobile_phone);
     let email = email_raw.and_then(|raw| r.check("email", check_email(raw)).map(Some));
     let mobile_phone = phone_raw.and_then(|raw| {
@@ -427,23 +504,24 @@ pub fn validate_user(
         .map(|p| p.as_str().to_owned());
 
     let department_id = match present(&draft.department_id) {
-        None => {
-            r.add("department_id", "is required");
+        None if settings.require_department => {
+            r.add("department_id", "is required by your organisation's policy");
             None
         }
+        None => Some(None),
         Some(raw) => match DepartmentId::parse(raw) {
             Err(e) => {
                 r.add("department_id", e.0);
                 None
             }
-            Ok(id) if !departments.contains(&id) => {
+            Ok(id) if !directory.has_department(&id) => {
                 r.add(
                     "department_id",
                     format!("department '{id}' does not exist in your organisation"),
                 );
                 None
             }
-            Ok(id) => Some(id),
+            Ok(id) => Some(Some(id)),
         },
     };
 
@@ -520,15 +598,13 @@ pub fn validate_user(
             ClientType::choices,
         ),
     );
-    // Devices report their own type when they provision, but a gateway has no device to
-    // report it: system users (served by an RTP gateway) must name their client type.
     if let (Some(kind), Some(ClientType::Unknown)) = (kind, client_type)
-        && kind.is_system()
+        && kind.needs_client_type()
     {
         r.add(
             "client_type",
             format!(
-                "a {kind} user has no device that reports its type: set the client type (usually rtp_gateway)"
+                "an {kind} has no device that reports its type when it provisions: set the client type (usually rtp_gateway)"
             ),
         );
     }
@@ -575,8 +651,18 @@ pub fn validate_user(
         present(&draft.language).and_then(|raw| r.check("language", check_language(raw)));
     let photo = text(r, "photo", &draft.photo, 1024);
     let business_unit = text(r, "business_unit", &draft.business_unit, TEXT_MAX);
-    let location = text(r, "location", &draft.location, TEXT_MAX);
-    let job_description = text(r, "job_description", &draft.job_description, TEXT_MAX);
+    let location = present(&draft.location).and_then(|raw| {
+        r.check(
+            "location",
+            check_pick(raw, directory.locations(), "locations"),
+        )
+    });
+    let job_description = present(&draft.job_description).and_then(|raw| {
+        r.check(
+            "job_description",
+            check_pick(raw, directory.job_descriptions(), "job descriptions"),
+        )
+    });
     let company = text(r, "company", &draft.company, TEXT_MAX);
     let customer_code = text(r, "customer_code", &draft.customer_code, 64);
     let udid = text(r, "udid", &draft.udid, 128);
@@ -729,7 +815,7 @@ impl From<&UserProfile> for UserDraft {
             email: p.email.as_ref().map(|e| e.as_str().to_owned()),
             mobile_phone: p.mobile_phone.as_ref().map(|m| m.as_str().to_owned()),
             business_phone: p.business_phone.clone(),
-            department_id: s(p.department_id.as_str()),
+            department_id: p.department_id.as_ref().map(|d| d.as_str().to_owned()),
             kind: s(p.kind.as_str()),
             roles: Some(p.roles.iter().map(|r| r.as_str().to_owned()).collect()),
             scope: s(p.scope.as_str()),

@@ -311,9 +311,13 @@ fn priority() {
 #[test]
 fn system_users_must_name_their_client_type() {
     let cases: &[(&str, Option<&str>, &[&str])] = &[
-        ("call_queue", None, &["client_type"]),
-        ("conference_bridge", Some("unknown"), &["client_type"]),
+        // PBX system users (seed 004) have no client to name; only an RTP gateway must.
+        ("call_queue", None, &[]),
+        ("conference_bridge", Some("unknown"), &[]),
         ("auto_attendant", Some("rtp_gateway"), &[]),
+        ("rtp_gateway", None, &["client_type"]),
+        ("RTP Gateway", Some("unknown"), &["client_type"]),
+        ("rtp_gateway", Some("rtp_gateway"), &[]),
         ("person", None, &[]),
         ("person", Some("RTP Gateway"), &[]),
         ("person", Some("toaster"), &["client_type"]),
@@ -454,7 +458,7 @@ fn roles_scope_and_lists() {
                 department_id: None,
                 ..valid_draft()
             },
-            &["department_id"],
+            &[],
         ),
     ];
     for (i, (draft, fields)) in cases.iter().enumerate() {
@@ -548,4 +552,125 @@ fn drafts_from_profiles_validate_back_to_the_same_profile() {
 fn drafts_reject_unknown_json_fields() {
     let err = serde_json::from_str::<UserDraft>(r#"{"login":"abc","trusted":true}"#).unwrap_err();
     assert!(err.to_string().contains("trusted"), "{err}");
+}
+
+#[test]
+fn a_department_is_optional_unless_the_policy_requires_one() {
+    let without = UserDraft {
+        department_id: None,
+        ..valid_draft()
+    };
+    assert_eq!(validate(&without).unwrap().profile.department_id, None);
+    let strict = TenantSettings {
+        require_department: true,
+        ..TenantSettings::default()
+    };
+    assert_fields(
+        validate_with(&without, &strict),
+        &["department_id"],
+        "required by policy",
+    );
+    let blank = UserDraft {
+        department_id: Some("  ".into()),
+        ..valid_draft()
+    };
+    assert_fields(validate_with(&blank, &strict), &["department_id"], "blank");
+    assert!(validate_with(&valid_draft(), &strict).is_ok());
+}
+
+#[test]
+fn logins_may_be_e_mail_addresses_where_the_tenant_allows_it() {
+    let draft = UserDraft {
+        login: Some("Ann.Lee@Example.com".into()),
+        email: None,
+        ..valid_draft()
+    };
+    assert_fields(
+        validate(&draft),
+        &["login", "email", "mobile_phone"],
+        "not allowed by default, so no address stands in for the e-mail",
+    );
+    let lenient = TenantSettings {
+        logins_may_be_emails: true,
+        ..TenantSettings::default()
+    };
+    let user = validate_with(&draft, &lenient).unwrap().profile;
+    assert_eq!(user.login.as_str(), "Ann.Lee@Example.com");
+    assert_eq!(
+        user.email.as_ref().map(|e| e.as_str()),
+        Some("Ann.Lee@Example.com"),
+        "a blank e-mail takes the login's value"
+    );
+    let other = UserDraft {
+        email: Some("ann.private@example.org".into()),
+        ..draft.clone()
+    };
+    let user = validate_with(&other, &lenient).unwrap().profile;
+    assert_eq!(user.email.unwrap().as_str(), "ann.private@example.org");
+    let bad = UserDraft {
+        login: Some("ann@nowhere".into()),
+        email: Some("ann@example.com".into()),
+        ..draft
+    };
+    assert_fields(validate_with(&bad, &lenient), &["login"], "not an address");
+    // Plain logins keep their rules under the lenient policy.
+    let short = UserDraft {
+        login: Some("ab".into()),
+        ..valid_draft()
+    };
+    assert_fields(validate_with(&short, &lenient), &["login"], "short");
+}
+
+struct WithPickLists {
+    locations: roster_domain::validation::PickList,
+}
+
+impl roster_domain::validation::Directory for WithPickLists {
+    fn has_department(&self, id: &DepartmentId) -> bool {
+        id.as_str() == "sales"
+    }
+
+    fn locations(&self) -> Option<&roster_domain::validation::PickList> {
+        Some(&self.locations)
+    }
+}
+
+#[test]
+fn pick_lists_bind_once_the_tenant_keeps_entries() {
+    let settings = TenantSettings::default();
+    let draft = UserDraft {
+        location: Some("zurich".into()),
+        job_description: Some("Anything goes".into()),
+        ..valid_draft()
+    };
+    let empty = WithPickLists {
+        locations: Default::default(),
+    };
+    assert!(
+        validate_user(&draft, &settings, &empty).is_ok(),
+        "no list: free text"
+    );
+    let kept = WithPickLists {
+        locations: roster_domain::validation::PickList::new([
+            "Zürich".to_owned(),
+            "Zurich".to_owned(),
+        ]),
+    };
+    let user = validate_user(&draft, &settings, &kept).unwrap().profile;
+    assert_eq!(
+        user.location.as_deref(),
+        Some("Zurich"),
+        "as the list spells it"
+    );
+    assert_eq!(user.job_description.as_deref(), Some("Anything goes"));
+    let elsewhere = UserDraft {
+        location: Some("Geneva".into()),
+        ..valid_draft()
+    };
+    let errors = validate_user(&elsewhere, &settings, &kept).unwrap_err();
+    assert!(errors.mentions("location"), "{errors}");
+    assert!(
+        errors.to_string().contains("Zurich"),
+        "names the choices: {errors}"
+    );
 }

@@ -171,7 +171,11 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(c.departments.len(), 2);
-        assert!(c.can_write(&DepartmentId::parse("sales").unwrap()));
-        assert!(!c.can_write(&DepartmentId::parse("ops").unwrap()));
+        assert!(c.can_write(Some(&DepartmentId::parse("sales").unwrap())));
+        assert!(!c.can_write(Some(&DepartmentId::parse("ops").unwrap())));
+        assert!(
+            !c.can_write(None),
+            "users without a department are for admins"
+        );
     }
 }

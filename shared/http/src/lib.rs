@@ -3,10 +3,12 @@
 
 mod body;
 mod claims;
+mod preconditions;
 mod response;
 mod router;
 
 pub use body::{MAX_BODY_BYTES, json_body, json_object};
 pub use claims::caller;
+pub use preconditions::parse_if_match;
 pub use response::{empty, error_response, json, json_with_headers};
 pub use router::resolve;

@@ -3,6 +3,8 @@
 //! are all `login`. Unknown headers are kept (they go back into the error report) and listed
 //! as warnings.
 
+use crate::tenant::TenantSettings;
+
 /// A column of an import file that maps onto a user field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -219,13 +221,17 @@ impl Column {
     }
 }
 
-/// The columns a file must have; each missing one fails the job, named.
-pub const REQUIRED: &[Column] = &[
-    Column::Login,
-    Column::FirstName,
-    Column::LastName,
-    Column::DepartmentId,
-];
+/// The columns every file must have; each missing one fails the job, named. A tenant whose
+/// policy requires a department also needs a Department column.
+pub const REQUIRED: &[Column] = &[Column::Login, Column::FirstName, Column::LastName];
+
+fn required(settings: &TenantSettings) -> Vec<Column> {
+    let mut required = REQUIRED.to_vec();
+    if settings.require_department {
+        required.push(Column::DepartmentId);
+    }
+    required
+}
 
 /// How a file's header row maps onto fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,8 +243,13 @@ pub struct HeaderMap {
 }
 
 impl HeaderMap {
-    /// Maps a header row; `Err` names every missing required column.
+    /// Maps a header row under the default policy; `Err` names every missing required column.
     pub fn new(headers: &[String]) -> Result<Self, String> {
+        Self::for_policy(headers, &TenantSettings::default())
+    }
+
+    /// Maps a header row for a tenant: its policy decides which columns are required.
+    pub fn for_policy(headers: &[String], settings: &TenantSettings) -> Result<Self, String> {
         let mut columns = Vec::with_capacity(headers.len());
         let mut seen = std::collections::HashSet::new();
         for header in headers {
@@ -246,7 +257,7 @@ impl HeaderMap {
             let column = Column::from_header(header).filter(|c| seen.insert(*c));
             columns.push(column);
         }
-        let missing: Vec<&str> = REQUIRED
+        let missing: Vec<&str> = required(settings)
             .iter()
             .filter(|c| !columns.contains(&Some(**c)))
             .map(|c| c.canonical())
@@ -258,7 +269,9 @@ impl HeaderMap {
                 if missing.len() > 1 { "s" } else { "" }
             ));
         }
-        if !columns.contains(&Some(Column::Email)) && !columns.contains(&Some(Column::MobilePhone))
+        if !columns.contains(&Some(Column::Email))
+            && !columns.contains(&Some(Column::MobilePhone))
+            && !settings.logins_may_be_emails
         {
             return Err("the file needs an email or a mobile_phone column".to_owned());
         }
@@ -322,9 +335,15 @@ mod tests {
             .to_vec();
         let err = HeaderMap::new(&headers).unwrap_err();
         assert!(
-            err.contains("last_name") && err.contains("department_id"),
+            err.contains("last_name") && !err.contains("department_id"),
             "{err}"
         );
+        let strict = TenantSettings {
+            require_department: true,
+            ..TenantSettings::default()
+        };
+        let err = HeaderMap::for_policy(&headers, &strict).unwrap_err();
+        assert!(err.contains("department_id"), "{err}");
         let ok: Vec<String> = [
             "Login",
             "First Name",

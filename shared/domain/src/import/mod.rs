@@ -2,6 +2,7 @@
 //! error report. The job runner (storage, S3, checkpoints) builds on these.
 
 pub mod columns;
+pub mod directory;
 pub mod files;
 pub mod intake;
 pub mod jobs;

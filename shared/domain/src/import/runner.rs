@@ -7,7 +7,7 @@
 //! in-file duplicate sets), and a row whose user was already written by this job before a
 //! crash is recognised by its creator (`import:{job}`) instead of being reported as a conflict.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +16,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::columns::HeaderMap;
+use super::directory::ImportDirectory;
 use super::files::{ContinueJob, ImportFiles, ObjectRef};
 use super::report::{FailedRow, ReportFormat, write_report, write_text_report};
 use super::rows::draft_from_row;
@@ -23,12 +24,13 @@ use super::sheet::{
     FileFormat, MAX_FILE_BYTES, MAX_ROWS, ReadError, Row, SheetEvent, read_csv, read_workbook,
 };
 use crate::activation::{ActivationRequest, PublishActivation};
-use crate::ids::{Actor, DepartmentId, ImportJobId, TenantId};
+use crate::ids::{Actor, ImportJobId, TenantId};
 use crate::import_job::{ImportJob, ImportMode, ImportStatus};
 use crate::password::PasswordHash;
+use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{
     CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser, ImportJobStore, ListUsers,
-    StoreError, TenantSettingsStore, UniqueField, UpdateUser,
+    PickListStore, StoreError, TenantSettingsStore, UniqueField, UpdateUser,
 };
 use crate::tenant::TenantSettings;
 use crate::user::User;
@@ -82,6 +84,7 @@ pub trait ImportStore:
     + DeleteUser
     + ListUsers
     + DepartmentStore
+    + PickListStore
     + TenantSettingsStore
     + Sync
 {
@@ -96,6 +99,7 @@ impl<T> ImportStore for T where
         + DeleteUser
         + ListUsers
         + DepartmentStore
+        + PickListStore
         + TenantSettingsStore
         + Sync
 {
@@ -152,7 +156,7 @@ impl SeenKeys {
 pub struct RowChecker {
     map: HeaderMap,
     settings: TenantSettings,
-    departments: BTreeSet<DepartmentId>,
+    directory: ImportDirectory,
     seen: SeenKeys,
 }
 
@@ -160,12 +164,12 @@ impl RowChecker {
     pub fn new(
         map: HeaderMap,
         settings: TenantSettings,
-        departments: BTreeSet<DepartmentId>,
+        directory: impl Into<ImportDirectory>,
     ) -> Self {
         Self {
             map,
             settings,
-            departments,
+            directory: directory.into(),
             seen: SeenKeys::default(),
         }
     }
@@ -175,7 +179,7 @@ impl RowChecker {
         let rules = Rules {
             map: &self.map,
             settings: &self.settings,
-            departments: &self.departments,
+            directory: &self.directory,
         };
         matches!(rules.judge(row, &mut self.seen), Verdict::Valid(_))
     }
@@ -192,16 +196,17 @@ enum Verdict {
 struct Rules<'a> {
     map: &'a HeaderMap,
     settings: &'a TenantSettings,
-    departments: &'a BTreeSet<DepartmentId>,
+    directory: &'a ImportDirectory,
 }
 
 impl Rules<'_> {
     fn judge(&self, row: &Row, seen: &mut SeenKeys) -> Verdict {
-        let draft = match draft_from_row(self.map, &row.cells) {
+        let mut draft = match draft_from_row(self.map, &row.cells) {
             Ok(d) => d,
             Err(errors) => return Verdict::Invalid(errors, None),
         };
-        match validate_user(&draft, self.settings, self.departments) {
+        self.directory.resolve_department(&mut draft);
+        match validate_user(&draft, self.settings, self.directory) {
             Err(errors) => Verdict::Invalid(errors.into_errors(), Some(Box::new(draft))),
             Ok(valid) => {
                 let duplicates = seen.admit(row.number, &valid);
@@ -288,7 +293,7 @@ struct Run<'a, S, F, P, C> {
     continuation: &'a C,
     config: &'a ImportConfig,
     settings: TenantSettings,
-    departments: BTreeSet<DepartmentId>,
+    directory: ImportDirectory,
     source: Source,
     job: ImportJob,
 }
@@ -346,12 +351,16 @@ where
             other,
         ),
     };
-    let departments = store
-        .list_departments(tenant)
-        .await?
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let departments = store.list_departments(tenant).await?;
+    let locations = store.list_entries(tenant, PickListKind::Location).await?;
+    let job_descriptions = store
+        .list_entries(tenant, PickListKind::JobDescription)
+        .await?;
+    let directory = ImportDirectory::new(
+        &departments,
+        pick_list(&locations),
+        pick_list(&job_descriptions),
+    );
     let settings = store.get_settings(tenant).await?;
     let mut run = Run {
         store,
@@ -360,7 +369,7 @@ where
         continuation,
         config,
         settings,
-        departments,
+        directory,
         source,
         job,
     };
@@ -473,13 +482,15 @@ where
         'read: while let Some(batch) = rx.recv().await {
             for event in batch {
                 match event {
-                    SheetEvent::Header(cells) => match HeaderMap::new(&cells) {
-                        Ok(map) => header = Some(map),
-                        Err(why) => {
-                            problem = Some(why);
-                            break 'read;
+                    SheetEvent::Header(cells) => {
+                        match HeaderMap::for_policy(&cells, &self.settings) {
+                            Ok(map) => header = Some(map),
+                            Err(why) => {
+                                problem = Some(why);
+                                break 'read;
+                            }
                         }
-                    },
+                    }
                     SheetEvent::Row(_) => {
                         rows += 1;
                         if rows > MAX_ROWS {
@@ -529,12 +540,12 @@ where
         let mut chunk: Vec<(Row, Verdict)> = Vec::new();
         let mut last_save = Instant::now();
         let settings = self.settings.clone();
-        let departments = self.departments.clone();
+        let directory = self.directory.clone();
         while let Some(batch) = rx.recv().await {
             for event in batch {
                 let row = match event {
                     SheetEvent::Header(cells) => {
-                        map = HeaderMap::new(&cells).ok();
+                        map = HeaderMap::for_policy(&cells, &settings).ok();
                         continue;
                     }
                     SheetEvent::Row(row) => row,
@@ -543,7 +554,7 @@ where
                 let rules = Rules {
                     map: header,
                     settings: &settings,
-                    departments: &departments,
+                    directory: &directory,
                 };
                 let verdict = rules.judge(&row, &mut seen);
                 index += 1;
@@ -822,7 +833,7 @@ where
         }
         let merged: UserDraft =
             serde_json::from_value(merged).map_err(|e| ImportError::Files(e.to_string()))?;
-        let valid = match validate_user(&merged, &self.settings, &self.departments) {
+        let valid = match validate_user(&merged, &self.settings, &self.directory) {
             Ok(v) => v,
             Err(errors) => return Ok(Written::Failed(errors.into_errors())),
         };

@@ -1,0 +1,136 @@
+//! Records whose name is unique in their list (departments, pick-list entries): the record and
+//! a name claim item are written in one transaction, so two admins creating "Field Ops" at
+//! once cannot both succeed, and a rename moves the claim atomically.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use roster_domain::store::{StoreError, StoreResult};
+
+use crate::DynamoStore;
+use crate::item::{Item, key, s};
+
+/// What happens to the record itself in the transaction.
+pub(crate) enum RecordWrite {
+    /// Put the item; `condition` failing means `on_failure`.
+    Put {
+        item: Item,
+        condition: &'static str,
+        on_failure: StoreError,
+    },
+    /// Delete the record at this key if it exists (else `NotFound`).
+    Delete((String, String)),
+}
+
+/// The name claims that move with the write: the one to take and the one to free.
+#[derive(Default)]
+pub(crate) struct NameClaims {
+    pub take: Option<(String, String)>,
+    pub free: Option<(String, String)>,
+}
+
+fn build_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("invalid request: {e}"))
+}
+
+impl DynamoStore {
+    pub(crate) async fn write_named(
+        &self,
+        record: RecordWrite,
+        owner_id: &str,
+        claims: NameClaims,
+    ) -> StoreResult<()> {
+        let mut items = Vec::new();
+        let on_record_failure = match record {
+            RecordWrite::Put {
+                item,
+                condition,
+                on_failure,
+            } => {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression(condition)
+                    .build()
+                    .map_err(build_err)?;
+                items.push(TransactWriteItem::builder().put(put).build());
+                on_failure
+            }
+            RecordWrite::Delete(primary) => {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(primary)))
+                    .condition_expression("attribute_exists(pk)")
+                    .build()
+                    .map_err(build_err)?;
+                items.push(TransactWriteItem::builder().delete(delete).build());
+                StoreError::NotFound
+            }
+        };
+        // Records created before names were claimed have no claim to free: no condition.
+        if let Some(free) = claims.free {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(free)))
+                .build()
+                .map_err(build_err)?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        let claim_at = claims.take.as_ref().map(|_| items.len());
+        if let Some(take) = claims.take {
+            let mut claim = key(take);
+            claim.insert("id".to_owned(), s(owner_id));
+            claim.insert("entity".to_owned(), s("name_claim"));
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(claim))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(build_err)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => Err(explain(err, on_record_failure, claim_at)),
+        }
+    }
+}
+
+fn explain(
+    err: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
+    on_record_failure: StoreError,
+    claim_at: Option<usize>,
+) -> StoreError {
+    let reasons = match &err {
+        SdkError::ServiceError(service) => match service.err() {
+            TransactWriteItemsError::TransactionCanceledException(e) => {
+                e.cancellation_reasons().to_vec()
+            }
+            _ => return crate::classify(err),
+        },
+        _ => return crate::classify(err),
+    };
+    let failed = |i: usize| {
+        reasons
+            .get(i)
+            .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
+    };
+    if failed(0) {
+        on_record_failure
+    } else if claim_at.is_some_and(failed) {
+        StoreError::NameTaken
+    } else if reasons
+        .iter()
+        .any(|r| r.code() == Some("TransactionConflict"))
+    {
+        StoreError::Throttled
+    } else {
+        crate::classify(err)
+    }
+}
