@@ -144,10 +144,11 @@ impl Env {
             });
             true
         };
-        if key.ends_with(".csv") {
-            read_csv(bytes.as_slice(), &mut visit).unwrap();
-        } else {
-            read_workbook(bytes, FileFormat::Xlsx, &mut visit).unwrap();
+        match FileFormat::from_name(key) {
+            FileFormat::Csv => {
+                read_csv(bytes.as_slice(), &mut visit).unwrap();
+            }
+            format => read_workbook(bytes, format, &mut visit).unwrap(),
         }
         lines
     }
@@ -856,7 +857,11 @@ async fn xls_and_ods_files_import_too() {
             "{name}: numeric phone cells keep their digits"
         );
         let report = env.report(&job).await;
-        assert!(job.report_key.as_deref().unwrap().ends_with(".xlsx"));
+        let extension = name.rsplit('.').next().unwrap();
+        assert!(
+            job.report_key.as_deref().unwrap().ends_with(extension),
+            "{name}: the report comes back in the uploaded format"
+        );
         assert!(
             report[1].last().unwrap().contains("last_name"),
             "{name}: {report:?}"
@@ -1285,4 +1290,208 @@ async fn the_pre_signed_flow_validates_then_proceeds_over_http() {
         list["items"][0]["uploaded_by_name"], "hannah@example.com",
         "{list}"
     );
+}
+
+/// Puts tenant settings as an admin would (PUT /v1/tenant goes through the same store).
+async fn with_settings(env: &Env, settings: roster_domain::tenant::TenantSettings) {
+    use roster_domain::store::TenantSettingsStore;
+    env.worker
+        .store
+        .put_settings(&env.tenant, &settings)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_seeds_own_sheets_import_without_a_department_column() {
+    use XCell::*;
+    let env = Env::new().await;
+    // Seed 001's Excel columns, word for word.
+    let header = [
+        "First Name",
+        "Last Name",
+        "Login",
+        "Password",
+        "Mobile Phone number",
+        "Business Phone number",
+        "Email Address",
+        "Company",
+        "Unique Customer Code",
+        "UDID",
+    ];
+    let sheet = xlsx(&[
+        header.iter().map(|h| Text(h)).collect(),
+        vec![
+            Text("Nora"),
+            Text("Quinn"),
+            Text("Nora.Quinn"),
+            Text("Sunny9Meadow"),
+            Number(2015550141.0),
+            Text("+1 201 555 0142"),
+            Text("nora@example.com"),
+            Text("Acme"),
+            Text("C-17"),
+            Text("UD-1"),
+        ],
+    ]);
+    let job = env.drop_file("example.xlsx", sheet, &[]).await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    assert!(
+        job.warnings.is_empty(),
+        "every seed column is known: {:?}",
+        job.warnings
+    );
+    let nora = env
+        .worker
+        .store
+        .find_by_login(&env.tenant, "nora.quinn")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(nora.profile.department_id, None);
+    assert_eq!(nora.profile.customer_code.as_deref(), Some("C-17"));
+    assert!(nora.password_hash.is_some());
+
+    // Seed 003's upload CSV: e-mail logins, Email ID blank when it is the login.
+    with_settings(
+        &env,
+        roster_domain::tenant::TenantSettings {
+            logins_may_be_emails: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let csv = "First Name,Last Name,Login ID,Email ID\nOmar,Said,omar@example.com,\nPia,Lund,pia.lund,pia@example.com\n";
+    let job = env
+        .drop_file("team.csv", csv.as_bytes().to_vec(), &[])
+        .await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    let omar = env
+        .worker
+        .store
+        .find_by_email(&env.tenant, "OMAR@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(omar.profile.login.as_str(), "omar@example.com");
+}
+
+#[tokio::test]
+async fn department_cells_name_departments_and_policies_bind() {
+    let env = Env::new().await;
+    let csv = "Login,First Name,Last Name,Email,Department\n\
+        ann,Ann,Lee,ann@example.com,Department sales\n\
+        bob,Bob,Ray,bob@example.com,SUPPORT\n\
+        cy,Cy,Fox,cy@example.com,Nowhere\n\
+        dee,Dee,Ng,dee@example.com,\n";
+    let job = env
+        .drop_file("depts.csv", csv.as_bytes().to_vec(), &[])
+        .await;
+    assert_eq!((job.counts.created, job.counts.failed), (3, 1), "{job:?}");
+    let env = &env;
+    let dept = |login: &'static str| async move {
+        env.worker
+            .store
+            .find_by_login(&env.tenant, login)
+            .await
+            .unwrap()
+            .unwrap()
+            .profile
+            .department_id
+            .map(|d| d.to_string())
+    };
+    assert_eq!(dept("ann").await.as_deref(), Some("sales"), "by name");
+    assert_eq!(
+        dept("bob").await.as_deref(),
+        Some("support"),
+        "by id in any case"
+    );
+    assert_eq!(dept("dee").await, None);
+    let report = env.report(&job).await;
+    assert!(
+        report[1]
+            .last()
+            .unwrap()
+            .contains("department_id: department 'Nowhere' does not exist"),
+        "{report:?}"
+    );
+
+    with_settings(
+        &env,
+        roster_domain::tenant::TenantSettings {
+            require_department: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let job = env
+        .drop_file(
+            "nodept.csv",
+            b"Login,First Name,Last Name,Email\neve,Eve,Li,eve@example.com\n".to_vec(),
+            &[],
+        )
+        .await;
+    assert_eq!(job.status, ImportStatus::Failed);
+    assert!(
+        job.error.as_deref().unwrap().contains("department_id"),
+        "{job:?}"
+    );
+}
+
+#[tokio::test]
+async fn pick_lists_bind_imported_rows_too() {
+    use roster_domain::pick_list::{PickListEntry, PickListKind};
+    use roster_domain::store::PickListStore;
+    let env = Env::new().await;
+    let entry = PickListEntry {
+        id: roster_domain::ids::PickEntryId::generate(),
+        tenant_id: env.tenant.clone(),
+        name: "Zurich".into(),
+        created: roster_domain::user::Stamp::now(&Actor::new("admin-1")),
+    };
+    env.worker
+        .store
+        .create_entry(PickListKind::Location, &entry)
+        .await
+        .unwrap();
+    let csv = "Login,First Name,Last Name,Email,Location\nann,Ann,Lee,ann@example.com,zurich\nbob,Bob,Ray,bob@example.com,Basel\n";
+    let job = env
+        .drop_file("sites.csv", csv.as_bytes().to_vec(), &[])
+        .await;
+    assert_eq!((job.counts.created, job.counts.failed), (1, 1), "{job:?}");
+    let ann = env
+        .worker
+        .store
+        .find_by_login(&env.tenant, "ann")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ann.profile.location.as_deref(), Some("Zurich"));
+    let report = env.report(&job).await;
+    assert!(report[1].last().unwrap().contains("location"), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_windows_1252_csv_gets_its_report_in_windows_1252() {
+    let env = Env::new().await;
+    let text = "Login;First Name;Last Name;Email\nzoe;Zoë;Müller;zoe@example.com\nbad login;Zoë;Müller;z2@example.com\n";
+    let (latin, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    let job = env.drop_file("Müller.csv", latin.into_owned(), &[]).await;
+    assert_eq!((job.counts.created, job.counts.failed), (1, 1), "{job:?}");
+    let key = job.report_key.clone().unwrap();
+    let bytes = env
+        .worker
+        .files
+        .download(ObjectRef::latest(&key))
+        .await
+        .unwrap();
+    assert!(
+        bytes.windows(4).any(|w| w == b"Zo\xeb;"),
+        "ë as one Windows-1252 byte"
+    );
+    assert!(std::str::from_utf8(&bytes).is_err(), "not UTF-8");
+    let report = env.report(&job).await;
+    assert_eq!(report[1][2], "Zoë");
+    assert_eq!(report[0][1], "Login", "same delimiter: the header splits");
 }

@@ -134,25 +134,25 @@ where
             Ok(json(StatusCode::OK, &json_value!({ "url": url })))
         }
         Route::Template => {
-            let (format, content_type, body) = match params.first("format") {
-                None | Some("csv") => {
-                    let f = ReportFormat::Csv { delimiter: b',' };
-                    let bytes = template(f).map_err(AppError::Internal)?;
-                    (
-                        f,
-                        f.content_type(),
-                        Body::Text(String::from_utf8_lossy(&bytes).into_owned()),
-                    )
+            let format = match params.first("format") {
+                None | Some("csv") => ReportFormat::CSV,
+                Some("xlsx") => ReportFormat::Xlsx,
+                Some("xls") => ReportFormat::Xls,
+                Some("ods") => ReportFormat::Ods,
+                Some(_) => {
+                    return Err(AppError::bad_field(
+                        "format",
+                        "must be csv, xlsx, xls or ods",
+                    ));
                 }
-                Some("xlsx") => {
-                    let f = ReportFormat::Xlsx;
-                    (
-                        f,
-                        f.content_type(),
-                        Body::Binary(template(f).map_err(AppError::Internal)?),
-                    )
+            };
+            let bytes = template(format).map_err(AppError::Internal)?;
+            let content_type = format.content_type();
+            let body = match format {
+                ReportFormat::Csv { .. } => {
+                    Body::Text(String::from_utf8_lossy(&bytes).into_owned())
                 }
-                Some(_) => return Err(AppError::bad_field("format", "must be csv or xlsx")),
+                _ => Body::Binary(bytes),
             };
             Response::builder()
                 .status(StatusCode::OK)

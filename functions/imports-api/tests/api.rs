@@ -67,6 +67,7 @@ const EVENTS: &[(&str, u16)] = &[
     ("imports-proceed.json", 409),
     ("imports-template-csv.json", 200),
     ("imports-template-xlsx.json", 200),
+    ("imports-template-xls.json", 200),
 ];
 
 #[tokio::test]

@@ -101,6 +101,9 @@ pub struct ImportJob {
     /// The CSV delimiter found in the file, reused for the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_delimiter: Option<u8>,
+    /// The CSV's text encoding (`windows-1252`, `UTF-16LE`…), reused for the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv_encoding: Option<String>,
 }
 
 impl ImportJob {
@@ -133,6 +136,7 @@ impl ImportJob {
             report_key: None,
             text_report_key: None,
             csv_delimiter: None,
+            csv_encoding: None,
         }
     }
 

@@ -216,6 +216,45 @@ impl Column {
             .unwrap_or("?")
     }
 
+    /// The header the template uses: the words an admin reads in the seeds' portals. Every
+    /// label maps back onto its column.
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Login => "Login",
+            Column::FirstName => "First Name",
+            Column::LastName => "Last Name",
+            Column::Email => "Email",
+            Column::MobilePhone => "Mobile Phone",
+            Column::BusinessPhone => "Business Phone",
+            Column::DepartmentId => "Department",
+            Column::Kind => "Kind",
+            Column::Roles => "Roles",
+            Column::Scope => "Scope",
+            Column::Priority => "Priority",
+            Column::ClientType => "Client Type",
+            Column::ActivationMethod => "Activation Method",
+            Column::Imei => "IMEI",
+            Column::SendText => "Send Text",
+            Column::MaximalContacts => "Maximal Contacts",
+            Column::InAddressBook => "Add to Global Address Book",
+            Column::Nickname => "Nickname",
+            Column::Language => "Language",
+            Column::ShowPhoto => "Show Photo",
+            Column::MaxLiveChats => "Max Live Chats",
+            Column::MaxNrtChats => "Max NRT Chats",
+            Column::LoginUsing => "Login Using",
+            Column::BusinessUnit => "Business Unit",
+            Column::Location => "Location",
+            Column::JobDescription => "Job Description",
+            Column::Company => "Company",
+            Column::CustomerCode => "Unique Customer Code",
+            Column::Udid => "UDID",
+            Column::AllowedIps => "Allowed IPs",
+            Column::Groups => "Groups",
+            Column::Password => "Password",
+        }
+    }
+
     pub fn all() -> impl Iterator<Item = Column> {
         ALIASES.iter().map(|(c, _, _)| *c)
     }
@@ -296,9 +335,14 @@ impl HeaderMap {
     }
 }
 
-/// The template's header row: every importable column, by its canonical name.
+/// The template's columns: every importable one, in the order admins fill them.
+pub fn template_columns() -> Vec<Column> {
+    Column::all().collect()
+}
+
+/// The template's header row, in the words an admin reads.
 pub fn template_headers() -> Vec<&'static str> {
-    Column::all().map(Column::canonical).collect()
+    template_columns().into_iter().map(Column::label).collect()
 }
 
 #[cfg(test)]
@@ -357,6 +401,40 @@ mod tests {
         .to_vec();
         let map = HeaderMap::new(&ok).unwrap();
         assert_eq!(map.ignored(), vec!["Shoe size", "login"]);
+    }
+
+    #[test]
+    fn every_label_maps_back_onto_its_column() {
+        for column in Column::all() {
+            assert_eq!(
+                Column::from_header(column.label()),
+                Some(column),
+                "{column:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn seed_sheets_map_unchanged() {
+        // Seed 001's Excel columns and seed 003's upload CSV, word for word.
+        let seed_001 = [
+            "First Name",
+            "Last Name",
+            "Login",
+            "Password",
+            "Mobile Phone number",
+            "Business Phone number",
+            "Email Address",
+            "Company",
+            "Unique Customer Code",
+            "UDID",
+        ];
+        let seed_003 = ["First Name", "Last Name", "Login ID", "Email ID"];
+        for headers in [&seed_001[..], &seed_003[..]] {
+            let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+            let map = HeaderMap::new(&headers).unwrap();
+            assert!(map.ignored().is_empty(), "{:?}", map.ignored());
+        }
     }
 
     #[test]

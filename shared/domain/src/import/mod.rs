@@ -6,6 +6,7 @@ pub mod directory;
 pub mod files;
 pub mod intake;
 pub mod jobs;
+pub mod legacy_formats;
 pub mod report;
 pub mod rows;
 pub mod runner;

@@ -1,12 +1,15 @@
 //! The error report: the rows that failed, in the format they came in (CSV in → CSV out with
-//! the same delimiter; spreadsheets in → XLSX out), with a `Row` column (the row number a
-//! person sees) first, the original columns, and an `Errors` column saying what is wrong.
-//! Passwords are masked and cells a spreadsheet would run as formulas are neutralised.
-//! Also the downloadable template, whose header the importer accepts unchanged.
+//! the same delimiter and encoding; XLSX, XLS and ODS in → the same kind out), with a `Row`
+//! column (the row number a person sees) first, the original columns, and an `Errors` column
+//! saying what is wrong. Passwords are masked and cells a spreadsheet would run as formulas
+//! are neutralised. Also the downloadable template, whose header the importer accepts
+//! unchanged.
 
+use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use super::columns::{Column, HeaderMap, template_headers};
+use super::columns::{Column, HeaderMap, template_columns};
+use super::legacy_formats::{write_ods, write_xls};
 use crate::export::neutralise;
 use crate::validation::FieldError;
 
@@ -38,25 +41,108 @@ impl FailedRow {
     }
 }
 
+/// The text encodings a CSV arrives in (and its report goes back in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextEncoding {
+    #[default]
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Windows1252,
+}
+
+impl TextEncoding {
+    /// The encoding the CSV reader detected.
+    pub fn of(encoding: &'static Encoding) -> Self {
+        if encoding == UTF_16LE {
+            Self::Utf16Le
+        } else if encoding == UTF_16BE {
+            Self::Utf16Be
+        } else if encoding == WINDOWS_1252 {
+            Self::Windows1252
+        } else {
+            Self::Utf8
+        }
+    }
+
+    /// The name kept on the job (and in the report's content type).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Utf8 => UTF_8.name(),
+            Self::Utf16Le => UTF_16LE.name(),
+            Self::Utf16Be => UTF_16BE.name(),
+            Self::Windows1252 => WINDOWS_1252.name(),
+        }
+    }
+
+    pub fn from_name(name: &str) -> Self {
+        Encoding::for_label(name.as_bytes()).map_or(Self::Utf8, Self::of)
+    }
+
+    /// `text` in this encoding; Unicode ones start with a BOM so that spreadsheet programs
+    /// read the accents right.
+    fn encode(self, text: &str) -> Vec<u8> {
+        let units = |big: bool| -> Vec<u8> {
+            std::iter::once('\u{feff}')
+                .chain(text.chars())
+                .collect::<String>()
+                .encode_utf16()
+                .flat_map(|u| {
+                    if big {
+                        u.to_be_bytes()
+                    } else {
+                        u.to_le_bytes()
+                    }
+                })
+                .collect()
+        };
+        match self {
+            Self::Utf8 => ["\u{feff}".as_bytes(), text.as_bytes()].concat(),
+            Self::Utf16Le => units(false),
+            Self::Utf16Be => units(true),
+            Self::Windows1252 => WINDOWS_1252.encode(text).0.into_owned(),
+        }
+    }
+}
+
 /// What the report file is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportFormat {
-    Csv { delimiter: u8 },
+    Csv {
+        delimiter: u8,
+        encoding: TextEncoding,
+    },
     Xlsx,
+    Xls,
+    Ods,
 }
 
 impl ReportFormat {
+    /// Comma-separated UTF-8: the template's CSV.
+    pub const CSV: ReportFormat = ReportFormat::Csv {
+        delimiter: b',',
+        encoding: TextEncoding::Utf8,
+    };
+
     pub fn extension(self) -> &'static str {
         match self {
             Self::Csv { .. } => "csv",
             Self::Xlsx => "xlsx",
+            Self::Xls => "xls",
+            Self::Ods => "ods",
         }
     }
 
     pub fn content_type(self) -> &'static str {
         match self {
-            Self::Csv { .. } => "text/csv; charset=utf-8",
+            Self::Csv { encoding, .. } => match encoding {
+                TextEncoding::Utf8 => "text/csv; charset=utf-8",
+                TextEncoding::Utf16Le | TextEncoding::Utf16Be => "text/csv; charset=utf-16",
+                TextEncoding::Windows1252 => "text/csv; charset=windows-1252",
+            },
             Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Self::Xls => "application/vnd.ms-excel",
+            Self::Ods => "application/vnd.oasis.opendocument.spreadsheet",
         }
     }
 }
@@ -91,55 +177,67 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> String {
     format!("the report could not be written: {e}")
 }
 
-/// Writes the report for `rows` (which may come from several invocations of a job).
-pub fn write_report<'a>(
+/// Writes `lines` (the first is the header, bold where the format has bold) as `format`, one
+/// sheet called `sheet_name`. Every cell is written as text: a spreadsheet never evaluates it.
+fn write_lines(
     format: ReportFormat,
-    map: &HeaderMap,
-    rows: impl IntoIterator<Item = &'a FailedRow>,
+    sheet_name: &str,
+    lines: &[Vec<String>],
 ) -> Result<Vec<u8>, String> {
     match format {
-        ReportFormat::Csv { delimiter } => {
-            // A BOM so that spreadsheet programs read the accents right.
-            let mut out = "\u{feff}".as_bytes().to_vec();
+        ReportFormat::Csv {
+            delimiter,
+            encoding,
+        } => {
+            let mut out = Vec::new();
             {
                 let mut writer = csv::WriterBuilder::new()
                     .delimiter(delimiter)
                     .flexible(true)
                     .from_writer(&mut out);
-                writer
-                    .write_record(header_line(map))
-                    .map_err(|e| e.to_string())?;
-                for row in rows {
-                    writer
-                        .write_record(safe_line(map, row))
-                        .map_err(|e| e.to_string())?;
+                for line in lines {
+                    writer.write_record(line).map_err(|e| e.to_string())?;
                 }
                 writer.flush().map_err(|e| e.to_string())?;
             }
-            Ok(out)
+            let text = String::from_utf8(out).map_err(|e| e.to_string())?;
+            Ok(encoding.encode(&text))
         }
         ReportFormat::Xlsx => {
             let mut sheet = Worksheet::new();
-            sheet.set_name("Errors").map_err(xlsx_error)?;
+            sheet.set_name(sheet_name).map_err(xlsx_error)?;
             let bold = Format::new().set_bold();
-            for (c, text) in header_line(map).iter().enumerate() {
-                sheet
-                    .write_string_with_format(0, c as u16, text, &bold)
+            for (r, line) in lines.iter().enumerate() {
+                for (c, text) in line.iter().enumerate() {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    if r == 0 {
+                        sheet.write_string_with_format(0, c as u16, text, &bold)
+                    } else {
+                        sheet.write_string(r as u32, c as u16, text)
+                    }
                     .map_err(xlsx_error)?;
-            }
-            for (r, row) in rows.into_iter().enumerate() {
-                for (c, text) in safe_line(map, row).iter().enumerate() {
-                    // Written as text: a spreadsheet never evaluates it.
-                    sheet
-                        .write_string(r as u32 + 1, c as u16, text)
-                        .map_err(xlsx_error)?;
                 }
             }
             let mut workbook = Workbook::new();
             workbook.push_worksheet(sheet);
             workbook.save_to_buffer().map_err(xlsx_error)
         }
+        ReportFormat::Xls => write_xls(sheet_name, lines),
+        ReportFormat::Ods => write_ods(sheet_name, lines),
     }
+}
+
+/// Writes the report for `rows` (which may come from several invocations of a job).
+pub fn write_report<'a>(
+    format: ReportFormat,
+    map: &HeaderMap,
+    rows: impl IntoIterator<Item = &'a FailedRow>,
+) -> Result<Vec<u8>, String> {
+    let mut lines = vec![header_line(map)];
+    lines.extend(rows.into_iter().map(|row| safe_line(map, row)));
+    write_lines(format, "Errors", &lines)
 }
 
 /// Control characters (a cell's line breaks) become spaces: one row stays one line.
@@ -176,55 +274,29 @@ pub fn write_text_report<'a>(
     out
 }
 
-/// The import template in `format`: the header row and one example row.
-pub fn template(format: ReportFormat) -> Result<Vec<u8>, String> {
-    let headers = template_headers();
-    let example: Vec<&str> = headers
-        .iter()
-        .map(|h| match *h {
-            "login" => "John.Smith",
-            "first_name" => "John",
-            "last_name" => "Smith",
-            "email" => "john.smith@example.com",
-            "mobile_phone" => "+1 201 555 0123",
-            "department_id" => "sales",
-            "roles" => "agent",
-            "send_text" => "no",
-            _ => "",
-        })
-        .collect();
-    match format {
-        ReportFormat::Csv { delimiter } => {
-            let mut out = Vec::new();
-            {
-                let mut writer = csv::WriterBuilder::new()
-                    .delimiter(delimiter)
-                    .from_writer(&mut out);
-                writer.write_record(&headers).map_err(|e| e.to_string())?;
-                writer.write_record(&example).map_err(|e| e.to_string())?;
-                writer.flush().map_err(|e| e.to_string())?;
-            }
-            Ok(out)
-        }
-        ReportFormat::Xlsx => {
-            let mut sheet = Worksheet::new();
-            sheet.set_name("Users").map_err(xlsx_error)?;
-            let bold = Format::new().set_bold();
-            for (c, (header, value)) in headers.iter().zip(&example).enumerate() {
-                sheet
-                    .write_string_with_format(0, c as u16, *header, &bold)
-                    .map_err(xlsx_error)?;
-                if !value.is_empty() {
-                    sheet
-                        .write_string(1, c as u16, *value)
-                        .map_err(xlsx_error)?;
-                }
-            }
-            let mut workbook = Workbook::new();
-            workbook.push_worksheet(sheet);
-            workbook.save_to_buffer().map_err(xlsx_error)
-        }
+/// The example row of the template: a person as seed 000 describes one.
+fn example(column: Column) -> &'static str {
+    match column {
+        Column::Login => "John.Smith",
+        Column::FirstName => "John",
+        Column::LastName => "Smith",
+        Column::Email => "john.smith@example.com",
+        Column::MobilePhone => "+1 201 555 0123",
+        Column::Roles => "agent",
+        Column::SendText => "no",
+        _ => "",
     }
+}
+
+/// The import template in `format`: a header row in the words admins read ("First Name",
+/// "Mobile Phone", "Department"…) and one example row.
+pub fn template(format: ReportFormat) -> Result<Vec<u8>, String> {
+    let columns = template_columns();
+    let lines = vec![
+        columns.iter().map(|c| c.label().to_owned()).collect(),
+        columns.iter().map(|c| example(*c).to_owned()).collect(),
+    ];
+    write_lines(format, "Users", &lines)
 }
 
 #[cfg(test)]
@@ -295,8 +367,11 @@ mod tests {
 
     #[test]
     fn csv_reports_keep_the_delimiter_mask_and_neutralise() {
-        let bytes =
-            write_report(ReportFormat::Csv { delimiter: b';' }, &map(), [&failed()]).unwrap();
+        let format = ReportFormat::Csv {
+            delimiter: b';',
+            encoding: TextEncoding::Utf8,
+        };
+        let bytes = write_report(format, &map(), [&failed()]).unwrap();
         let mut lines = Vec::new();
         let dialect = read_csv(bytes.as_slice(), &mut read_back(&mut lines)).unwrap();
         assert_eq!(dialect.delimiter, b';');
@@ -330,10 +405,61 @@ mod tests {
     }
 
     #[test]
+    fn reports_keep_the_uploaded_encoding_and_kind() {
+        let row = FailedRow {
+            cells: ["zoë", "Zoë", "Müller", "sales", "z@x.io", "", ""]
+                .map(String::from)
+                .to_vec(),
+            ..failed()
+        };
+        for (encoding, start) in [
+            (TextEncoding::Utf16Le, &b"\xff\xfe"[..]),
+            (TextEncoding::Utf16Be, &b"\xfe\xff"[..]),
+            (TextEncoding::Windows1252, &b"Row;"[..]),
+            (TextEncoding::Utf8, &b"\xef\xbb\xbfRow"[..]),
+        ] {
+            let format = ReportFormat::Csv {
+                delimiter: b';',
+                encoding,
+            };
+            let bytes = write_report(format, &map(), [&row]).unwrap();
+            assert!(bytes.starts_with(start), "{encoding:?}");
+            let mut lines = Vec::new();
+            let dialect = read_csv(bytes.as_slice(), &mut read_back(&mut lines)).unwrap();
+            assert_eq!(TextEncoding::of(dialect.encoding), encoding);
+            assert_eq!(lines[1][2], "Zoë", "{encoding:?}");
+        }
+        let latin = write_report(
+            ReportFormat::Csv {
+                delimiter: b',',
+                encoding: TextEncoding::Windows1252,
+            },
+            &map(),
+            [&row],
+        )
+        .unwrap();
+        assert!(
+            latin.windows(3).any(|w| w == b"Zo\xeb"),
+            "ë is one byte in Windows-1252"
+        );
+        for (format, file) in [
+            (ReportFormat::Xls, FileFormat::Xls),
+            (ReportFormat::Ods, FileFormat::Ods),
+        ] {
+            let bytes = write_report(format, &map(), [&failed()]).unwrap();
+            let mut lines = Vec::new();
+            read_workbook(bytes, file, &mut read_back(&mut lines)).unwrap();
+            check(&lines);
+        }
+    }
+
+    #[test]
     fn templates_are_accepted_by_the_importer_unchanged() {
         for (format, file) in [
-            (ReportFormat::Csv { delimiter: b',' }, FileFormat::Csv),
+            (ReportFormat::CSV, FileFormat::Csv),
             (ReportFormat::Xlsx, FileFormat::Xlsx),
+            (ReportFormat::Xls, FileFormat::Xls),
+            (ReportFormat::Ods, FileFormat::Ods),
         ] {
             let bytes = template(format).unwrap();
             let mut lines = Vec::new();
@@ -343,6 +469,19 @@ mod tests {
                 }
                 _ => read_workbook(bytes, file, &mut read_back(&mut lines)).unwrap(),
             }
+            assert_eq!(
+                &lines[0][..6],
+                [
+                    "Login",
+                    "First Name",
+                    "Last Name",
+                    "Email",
+                    "Mobile Phone",
+                    "Business Phone"
+                ],
+                "the headers an admin reads"
+            );
+            assert!(lines[0].contains(&"Department".to_owned()));
             let map = HeaderMap::new(&lines[0]).unwrap();
             assert!(map.ignored().is_empty());
             let draft = crate::import::rows::draft_from_row(&map, &lines[1]).unwrap();

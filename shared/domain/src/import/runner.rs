@@ -18,10 +18,11 @@ use tokio::sync::mpsc;
 use super::columns::HeaderMap;
 use super::directory::ImportDirectory;
 use super::files::{ContinueJob, ImportFiles, ObjectRef};
-use super::report::{FailedRow, ReportFormat, write_report, write_text_report};
+use super::report::{FailedRow, ReportFormat, TextEncoding, write_report, write_text_report};
 use super::rows::draft_from_row;
 use super::sheet::{
-    FileFormat, MAX_FILE_BYTES, MAX_ROWS, ReadError, Row, SheetEvent, read_csv, read_workbook,
+    CsvDialect, FileFormat, MAX_FILE_BYTES, MAX_ROWS, ReadError, Row, SheetEvent, read_csv,
+    read_workbook,
 };
 use crate::activation::{ActivationRequest, PublishActivation};
 use crate::ids::{Actor, ImportJobId, TenantId};
@@ -234,7 +235,7 @@ async fn open_events<F: ImportFiles>(
 ) -> Result<
     (
         mpsc::Receiver<Vec<SheetEvent>>,
-        tokio::task::JoinHandle<Result<Option<u8>, ReadError>>,
+        tokio::task::JoinHandle<Result<Option<CsvDialect>, ReadError>>,
     ),
     ImportError,
 > {
@@ -253,7 +254,7 @@ async fn open_events<F: ImportFiles>(
                 };
                 let dialect = read_csv(reader, &mut visit)?;
                 let _ = tx.blocking_send(batch);
-                Ok(Some(dialect.delimiter))
+                Ok(Some(dialect))
             })
         }
         Source::Workbook(bytes, format) => {
@@ -278,8 +279,8 @@ async fn open_events<F: ImportFiles>(
 }
 
 async fn reader_result(
-    handle: tokio::task::JoinHandle<Result<Option<u8>, ReadError>>,
-) -> Result<Option<u8>, ReadError> {
+    handle: tokio::task::JoinHandle<Result<Option<CsvDialect>, ReadError>>,
+) -> Result<Option<CsvDialect>, ReadError> {
     handle
         .await
         .unwrap_or_else(|_| Err(ReadError("the file could not be read".into())))
@@ -508,7 +509,7 @@ where
         if let Some(why) = problem {
             return Ok(Err(why));
         }
-        let delimiter = match read {
+        let dialect = match read {
             Ok(d) => d,
             Err(e) => return Ok(Err(e.0)),
         };
@@ -519,7 +520,8 @@ where
             return Ok(Err("the file has a header but no rows".into()));
         }
         self.job.counts.total = rows;
-        self.job.csv_delimiter = delimiter;
+        self.job.csv_delimiter = dialect.map(|d| d.delimiter);
+        self.job.csv_encoding = dialect.map(|d| TextEncoding::of(d.encoding).name().to_owned());
         self.job.warnings = map
             .ignored()
             .into_iter()
@@ -909,6 +911,44 @@ where
         Ok(())
     }
 
+    /// The report in the uploaded file's format; as XLSX (with a warning saying why) when
+    /// the rows do not fit an `.xls` sheet.
+    fn write_report(
+        &mut self,
+        map: &HeaderMap,
+        rows: &[FailedRow],
+    ) -> Result<(ReportFormat, Vec<u8>), ImportError> {
+        let format = match (
+            self.job.csv_delimiter,
+            FileFormat::from_name(&self.job.object_key),
+        ) {
+            (Some(delimiter), _) => ReportFormat::Csv {
+                delimiter,
+                encoding: self
+                    .job
+                    .csv_encoding
+                    .as_deref()
+                    .map(TextEncoding::from_name)
+                    .unwrap_or_default(),
+            },
+            (None, FileFormat::Xls) => ReportFormat::Xls,
+            (None, FileFormat::Ods) => ReportFormat::Ods,
+            (None, _) => ReportFormat::Xlsx,
+        };
+        match write_report(format, map, rows) {
+            Ok(bytes) => Ok((format, bytes)),
+            Err(why) if format == ReportFormat::Xls => {
+                self.job
+                    .warnings
+                    .push(format!("the error report is an .xlsx file: {why}"));
+                let bytes =
+                    write_report(ReportFormat::Xlsx, map, rows).map_err(ImportError::Files)?;
+                Ok((ReportFormat::Xlsx, bytes))
+            }
+            Err(why) => Err(ImportError::Files(why)),
+        }
+    }
+
     /// Writes the report (if any row failed) and closes the job.
     async fn finish(&mut self, map: Option<&HeaderMap>) -> Result<RunOutcome, ImportError> {
         let problems = self.job.counts.problems();
@@ -932,11 +972,7 @@ where
                 rows.extend(part);
             }
             rows.sort_by_key(|r| r.number);
-            let format = match self.job.csv_delimiter {
-                Some(delimiter) => ReportFormat::Csv { delimiter },
-                None => ReportFormat::Xlsx,
-            };
-            let bytes = write_report(format, map, &rows).map_err(ImportError::Files)?;
+            let (format, bytes) = self.write_report(map, &rows)?;
             let base = self.reports_prefix();
             let key = format!("{base}errors.{}", format.extension());
             self.files
