@@ -1417,7 +1417,7 @@ async fn department_cells_name_departments_and_policies_bind() {
     );
 
     with_settings(
-        &env,
+        env,
         roster_domain::tenant::TenantSettings {
             require_department: true,
             ..Default::default()
