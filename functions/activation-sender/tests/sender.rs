@@ -106,6 +106,16 @@ async fn the_sample_request_sends_one_sms_and_one_email_however_often_it_is_deli
         Some(code.as_str()),
         "the same code by both channels"
     );
+    // The invitation says who the user is and where to sign in (seeds 003, 004).
+    let login = user.profile.login.as_str();
+    for text in [&texts[0], &mails[0].1] {
+        assert!(
+            text.contains(&format!("Sign in on your device as {login}"))
+                && text.contains(user.tenant_id.as_str()),
+            "{text}"
+        );
+    }
+    assert!(mails[0].0.contains("activation code"), "{:?}", mails[0].0);
     assert!(code_matches(&app.store, &user, &code).await);
 
     let stored = app
@@ -308,4 +318,44 @@ async fn a_new_request_replaces_the_previous_code() {
         first == second || !code_matches(&app.store, &user, &first).await,
         "the old code is dead"
     );
+}
+
+#[tokio::test]
+async fn the_invitation_names_the_organisation_from_its_settings() {
+    use roster_domain::store::TenantSettingsStore;
+    use roster_domain::tenant::TenantSettings;
+    let app = app().await;
+    let user = seeded(&app.store, UserDraft::default()).await;
+    app.store
+        .put_settings(
+            &user.tenant_id,
+            &TenantSettings {
+                display_name: Some("Acme Field Services".into()),
+                ..TenantSettings::default()
+            },
+        )
+        .await
+        .unwrap();
+    let e = event(
+        "welcome-sms-email.json",
+        &user.tenant_id,
+        &user,
+        &ulid::Ulid::new().to_string(),
+    );
+    handle(&app, e).await.unwrap();
+    let mails = emails_to(user.profile.email.as_ref().unwrap().as_str());
+    assert_eq!(mails.len(), 1);
+    let (subject, body) = &mails[0];
+    assert_eq!(
+        subject,
+        "Welcome to Acme Field Services: your activation code"
+    );
+    assert!(
+        body.contains(&format!(
+            "Welcome to Acme Field Services, {}!",
+            user.profile.first_name
+        )),
+        "{body}"
+    );
+    assert!(body.contains(user.profile.login.as_str()), "{body}");
 }

@@ -4,8 +4,9 @@
 use time::Duration;
 
 use super::{
-    ActivationCode, ActivationRequest, ActivationRequestLog, ActivationState, Channel, Claim,
-    Delivery, DeliveryError, DeliveryOutcome, RecordActivation, SendEmail, SendSms, generate_code,
+    ActivationCode, ActivationReason, ActivationRequest, ActivationRequestLog, ActivationState,
+    Channel, Claim, Delivery, DeliveryError, DeliveryOutcome, RecordActivation, SendEmail, SendSms,
+    generate_code,
 };
 use crate::enums::{ActivationMethod, UserStatus};
 use crate::password::{Password, PasswordHash};
@@ -62,11 +63,35 @@ fn decode(body: &str) -> Result<ActivationRequest, String> {
     serde_json::from_value(value).map_err(|e| format!("the message does not match schema 1: {e}"))
 }
 
-fn text_for(code: &str, ttl: Duration) -> String {
-    format!(
-        "Your Roster activation code is {code}. It expires in {} hours. Never share it.",
+/// The invitation (seeds 003, 004): the code first (devices and people look for it there),
+/// then who the user is: their login and the organisation to sign in to. Subject and text.
+fn invitation(
+    code: &str,
+    ttl: Duration,
+    user: &User,
+    settings: &TenantSettings,
+    reason: ActivationReason,
+) -> (String, String) {
+    let tenant = user.tenant_id.as_str();
+    let organisation = settings.display_name.as_deref().unwrap_or(tenant);
+    let login = user.profile.login.as_str();
+    let greeting = match reason {
+        ActivationReason::Welcome => {
+            format!("Welcome to {organisation}, {}! ", user.profile.first_name)
+        }
+        ActivationReason::Resend | ActivationReason::Reset => format!("{organisation}: "),
+    };
+    let text = format!(
+        "Your Roster activation code is {code}. It expires in {} hours. Never share it. {greeting}Sign in on your device as {login} (organisation id {tenant}).",
         ttl.whole_hours()
-    )
+    );
+    let subject = match reason {
+        ActivationReason::Welcome => format!("Welcome to {organisation}: your activation code"),
+        ActivationReason::Resend | ActivationReason::Reset => {
+            format!("{organisation}: your new activation code")
+        }
+    };
+    (subject, text)
 }
 
 fn not_sent(channel: Channel, reason: &str) -> Delivery {
@@ -182,7 +207,7 @@ where
                 request_id: Some(request.request_id.clone()),
             })
             .await?;
-        let text = text_for(&code, config.code_ttl);
+        let (subject, text) = invitation(&code, config.code_ttl, &user, &settings, request.reason);
         for channel in reachable {
             let result = match channel {
                 Channel::Sms => {
@@ -196,7 +221,7 @@ where
                 }
                 Channel::Email => {
                     let to = user.profile.email.as_ref().expect("checked reachable");
-                    email.send_email(to, "Your activation code", &text).await
+                    email.send_email(to, &subject, &text).await
                 }
             };
             let (outcome, reason) = match result {
