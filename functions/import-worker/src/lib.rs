@@ -28,32 +28,8 @@ pub struct Worker<S, F, P, C> {
     pub config: ImportConfig,
 }
 
-/// S3 event keys are URL-encoded, with `+` for spaces.
-pub fn decode_key(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-pub use roster_domain::import::intake::{UploadKey, classify_key, job_id_for};
+pub use roster_domain::import::intake::job_id_for;
+use roster_domain::object_keys::decode_event_key;
 
 impl<S, F, P, C> Worker<S, F, P, C>
 where
@@ -115,7 +91,7 @@ where
         let object = &record.s3.object;
         let upload = UploadedObject {
             bucket: record.s3.bucket.name.clone().unwrap_or_default(),
-            key: decode_key(object.key.as_deref().unwrap_or_default()),
+            key: decode_event_key(object.key.as_deref().unwrap_or_default()),
             version_id: object.version_id.clone().filter(|v| !v.is_empty()),
             sequencer: object.sequencer.clone(),
             event_time_ms: record.event_time.timestamp_millis().max(0) as u64,
@@ -181,23 +157,5 @@ impl
             continuation: roster_aws::SqsContinuation::from_environment(config)?,
             config: ImportConfig::default(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_decoded_like_s3_encodes_them() {
-        assert_eq!(
-            decode_key("imports/acme/My+Users+%282026%29.csv"),
-            "imports/acme/My Users (2026).csv"
-        );
-        assert_eq!(
-            decode_key("imports/acme/Z%C3%BCrich.xlsx"),
-            "imports/acme/Zürich.xlsx"
-        );
-        assert_eq!(decode_key("100%25.csv"), "100%.csv");
     }
 }

@@ -43,7 +43,7 @@ pub fn s3_client(config: &aws_config::SdkConfig) -> Client {
 
 impl ExportStore for S3ExportStore {
     async fn store_export(&self, tenant: &TenantId, csv: Vec<u8>) -> Result<String, String> {
-        let key = format!("exports/{tenant}/{}.csv", ulid::Ulid::new());
+        let key = roster_domain::object_keys::export(tenant, &ulid::Ulid::new().to_string());
         self.client
             .put_object()
             .bucket(&self.bucket)

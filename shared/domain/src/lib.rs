@@ -10,6 +10,7 @@ pub mod export;
 pub mod ids;
 pub mod import;
 pub mod import_job;
+pub mod object_keys;
 pub mod organisation;
 pub mod password;
 pub mod pick_list;

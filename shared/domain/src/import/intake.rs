@@ -10,6 +10,7 @@ use super::files::{ImportFiles, ObjectRef, StoredObject};
 use super::runner::ImportError;
 use crate::ids::{Actor, ImportJobId, TenantId};
 use crate::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
+use crate::object_keys::{UploadKey, parse_upload};
 use crate::store::{ImportJobStore, StoreError};
 
 /// An object created in the import bucket, as its S3 event describes it.
@@ -32,45 +33,6 @@ pub enum Intake {
     Run { tenant: TenantId, job: ImportJobId },
     /// Nothing to do, and why.
     Ignored(String),
-}
-
-/// Where an object under `imports/` belongs.
-#[derive(Debug, PartialEq, Eq)]
-pub enum UploadKey {
-    /// `imports/{tenant}/{job}/{file}`: the file of a job created through the API.
-    ForJob {
-        tenant: TenantId,
-        job: ImportJobId,
-        file_name: String,
-    },
-    /// `imports/{tenant}/{file}`: a file dropped straight into the bucket.
-    Dropped { tenant: TenantId, file_name: String },
-}
-
-pub fn classify_key(key: &str) -> Result<UploadKey, String> {
-    let rest = key
-        .strip_prefix("imports/")
-        .ok_or("the object is outside the imports/ prefix")?;
-    let (tenant, rest) = rest
-        .split_once('/')
-        .ok_or("the object is not inside a tenant folder")?;
-    let tenant =
-        TenantId::parse(tenant).map_err(|e| format!("the folder is not a tenant id: {}", e.0))?;
-    if rest.is_empty() || rest.ends_with('/') {
-        return Err("the object is a folder".into());
-    }
-    if let Some((job, file)) = rest.split_once('/')
-        && let Ok(job) = ImportJobId::parse(job)
-        && !file.is_empty()
-    {
-        return Ok(UploadKey::ForJob {
-            tenant,
-            job,
-            file_name: file.rsplit('/').next().unwrap_or(file).to_owned(),
-        });
-    }
-    let file_name = rest.rsplit('/').next().unwrap_or(rest).to_owned();
-    Ok(UploadKey::Dropped { tenant, file_name })
 }
 
 /// FNV-1a: a stable hash, so redeliveries derive the same job id in any release.
@@ -112,7 +74,7 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
     files: &F,
     upload: &UploadedObject,
 ) -> Result<Intake, ImportError> {
-    let target = match classify_key(&upload.key) {
+    let target = match parse_upload(&upload.key) {
         Ok(t) => t,
         Err(why) => return Ok(Intake::Ignored(why)),
     };
@@ -206,26 +168,6 @@ fn dropper(object: &StoredObject, upload: &UploadedObject) -> Uploader {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_are_classified() {
-        assert!(matches!(
-            classify_key("imports/acme/users.csv"),
-            Ok(UploadKey::Dropped { .. })
-        ));
-        let job = ImportJobId::generate();
-        assert_eq!(
-            classify_key(&format!("imports/acme/{job}/users.xlsx")).unwrap(),
-            UploadKey::ForJob {
-                tenant: TenantId::parse("acme").unwrap(),
-                job,
-                file_name: "users.xlsx".into()
-            }
-        );
-        assert!(classify_key("reports/acme/x.csv").is_err());
-        assert!(classify_key("imports/a#b/x.csv").is_err());
-        assert!(classify_key("imports/acme/").is_err());
-    }
 
     #[test]
     fn redeliveries_derive_the_same_job() {

@@ -116,7 +116,7 @@ pub async fn create_import<S: ImportJobStore, F: ImportFiles>(
         id,
         caller.tenant.clone(),
         file_name.clone(),
-        format!("imports/{}/{id}/{file_name}", caller.tenant),
+        crate::object_keys::job_upload(&caller.tenant, &id, &file_name),
         mode,
         Uploader {
             actor: caller.actor.clone(),

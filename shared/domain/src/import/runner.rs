@@ -27,6 +27,7 @@ use super::sheet::{
 use crate::activation::{ActivationRequest, PublishActivation};
 use crate::ids::{Actor, ImportJobId, TenantId};
 use crate::import_job::{ImportJob, ImportMode, ImportStatus};
+use crate::object_keys;
 use crate::password::PasswordHash;
 use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{
@@ -433,11 +434,11 @@ where
     }
 
     fn reports_prefix(&self) -> String {
-        format!("reports/{}/{}/", self.job.tenant_id, self.job.id)
+        object_keys::job_reports(&self.job.tenant_id, &self.job.id)
     }
 
     fn parts_prefix(&self) -> String {
-        format!("{}parts/", self.reports_prefix())
+        object_keys::report_parts(&self.job.tenant_id, &self.job.id)
     }
 
     fn object(&self) -> ObjectRef<'_> {
@@ -698,7 +699,7 @@ where
         }
         if !failed.is_empty() {
             failed.sort_by_key(|f| f.number);
-            let key = format!("{}{:010}.json", self.parts_prefix(), failed[0].number);
+            let key = object_keys::report_part(&self.job.tenant_id, &self.job.id, failed[0].number);
             let body =
                 serde_json::to_vec(&failed).map_err(|e| ImportError::Files(e.to_string()))?;
             self.files
@@ -973,14 +974,14 @@ where
             }
             rows.sort_by_key(|r| r.number);
             let (format, bytes) = self.write_report(map, &rows)?;
-            let base = self.reports_prefix();
-            let key = format!("{base}errors.{}", format.extension());
+            let (tenant, job) = (&self.job.tenant_id, &self.job.id);
+            let key = object_keys::error_report(tenant, job, format.extension());
             self.files
                 .put(&key, bytes, format.content_type())
                 .await
                 .map_err(ImportError::Files)?;
             self.job.report_key = Some(key);
-            let text_key = format!("{base}errors.txt");
+            let text_key = object_keys::text_report(tenant, job);
             self.files
                 .put(
                     &text_key,
@@ -1008,7 +1009,7 @@ where
             "status": status, "counts": self.job.counts, "warnings": self.job.warnings,
             "report": self.job.report_key, "text_report": self.job.text_report_key,
         });
-        let summary_key = format!("{}summary.json", self.reports_prefix());
+        let summary_key = object_keys::summary(&self.job.tenant_id, &self.job.id);
         self.files
             .put(
                 &summary_key,
