@@ -4,6 +4,7 @@
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
+use roster_domain::caller::Permission;
 use roster_domain::error::AppError;
 use roster_domain::ids::ImportJobId;
 use roster_domain::import::files::{ContinueJob, ImportFiles};
@@ -84,7 +85,7 @@ where
     let params = request.query_string_parameters();
     match route {
         Route::Create => {
-            jobs::require_admin(&caller)?; // before reading the body: no hints for others
+            caller.require(Permission::Import)?; // before reading the body: no hints for others
             let body: NewImport = json_body(request)?;
             let (job, upload_url) =
                 jobs::create_import(&app.store, &app.files, &caller, body).await?;
@@ -115,7 +116,7 @@ where
             Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
         }
         Route::Proceed => {
-            jobs::require_admin(&caller)?;
+            caller.require(Permission::Import)?;
             let body: Proceed = json_body(request)?;
             let job =
                 jobs::proceed_import(&app.store, &app.continuation, &caller, &job_id(id)?, body)

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use roster_domain::activation::{Channel, PublishActivation};
-use roster_domain::caller::Caller;
+use roster_domain::caller::{Caller, Permission};
 use roster_domain::enums::{Role, UserKind, UserStatus};
 use roster_domain::error::AppError;
 use roster_domain::export::{CsvExport, ExportStore};
@@ -123,7 +123,9 @@ where
             .map_err(|e| AppError::Internal(e.to_string()));
     }
     let caller = caller(request)?;
-    authorize(route, &caller)?;
+    if let Some(needed) = permission(route) {
+        caller.require(needed)?;
+    }
     let store = &app.store;
     let user_id = || parse_user_id(id);
     let department_id = || parse_department_id(id);
@@ -251,37 +253,27 @@ where
     }
 }
 
-/// The role check a route needs, made before its body is read so that a caller without the
-/// role learns nothing from validation messages. (The use cases check again.)
-fn authorize(route: Route, caller: &Caller) -> Result<(), AppError> {
-    let needs_writer = matches!(
-        route,
+/// The permission a route needs, checked before its body is read so that a caller without
+/// the role learns nothing from validation messages. (The use cases check again.)
+fn permission(route: Route) -> Option<Permission> {
+    match route {
         Route::CreateUser
-            | Route::UpdateUser
-            | Route::DeleteUser
-            | Route::DisableUser
-            | Route::EnableUser
-            | Route::SetPassword
-            | Route::ResetPassword
-            | Route::SendActivation
-    );
-    let needs_admin = matches!(
-        route,
+        | Route::UpdateUser
+        | Route::DeleteUser
+        | Route::DisableUser
+        | Route::EnableUser
+        | Route::SetPassword
+        | Route::ResetPassword
+        | Route::SendActivation => Some(Permission::ChangeUsers),
         Route::CreateDepartment
-            | Route::RenameDepartment
-            | Route::DeleteDepartment
-            | Route::CreatePickEntry(_)
-            | Route::DeletePickEntry(_)
-            | Route::GetTenant
-            | Route::PutTenant
-    );
-    if needs_admin && !caller.is_admin() {
-        return Err(AppError::Forbidden("only an admin may do this".into()));
+        | Route::RenameDepartment
+        | Route::DeleteDepartment
+        | Route::CreatePickEntry(_)
+        | Route::DeletePickEntry(_)
+        | Route::GetTenant
+        | Route::PutTenant => Some(Permission::ManageOrganisation),
+        _ => None,
     }
-    if needs_writer && !caller.writes_users() {
-        return Err(AppError::Forbidden("your role may not change users".into()));
-    }
-    Ok(())
 }
 
 fn user_response(status: StatusCode, user: &User) -> Response<Body> {

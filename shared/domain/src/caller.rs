@@ -5,7 +5,20 @@
 
 use std::collections::BTreeSet;
 
+use crate::error::AppError;
 use crate::ids::{Actor, DepartmentId, TenantId};
+
+/// What a request needs the caller's roles to allow: the one rule set every entry point checks
+/// (department reach is checked per user, with [`Caller::can_read`] / [`Caller::can_write`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Create, change, disable, delete users (admins; managers in their departments).
+    ChangeUsers,
+    /// Departments, pick lists, tenant settings (admins).
+    ManageOrganisation,
+    /// Create, cancel and proceed with imports: they write users of any department (admins).
+    Import,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CallerRole {
@@ -59,6 +72,20 @@ impl Caller {
     /// Whether the caller may change some users (admin or manager).
     pub fn writes_users(&self) -> bool {
         self.is_admin() || self.has(CallerRole::Manager)
+    }
+
+    /// 403 unless the caller's roles allow `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        let (allowed, refusal) = match permission {
+            Permission::ChangeUsers => (self.writes_users(), "your role may not change users"),
+            Permission::ManageOrganisation => (self.is_admin(), "only an admin may do this"),
+            Permission::Import => (self.is_admin(), "only an admin may import users"),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(refusal.into()))
+        }
     }
 
     /// Whether reads are limited to the caller's own departments.

@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 
-use crate::caller::Caller;
+use crate::caller::{Caller, Permission};
 use crate::department::Department;
 use crate::error::AppError;
 use crate::ids::DepartmentId;
@@ -11,13 +11,6 @@ use crate::tenant::TenantSettings;
 use crate::user::Stamp;
 use crate::validation::{NAME_MAX, ValidationErrors};
 
-pub(crate) fn require_admin(caller: &Caller) -> Result<(), AppError> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only an admin may do this".into()))
-    }
-}
 
 /// `POST /v1/departments` (and pick-list entries) body: a name, and optionally an id the
 /// client chose (else the server makes one).
@@ -70,7 +63,7 @@ pub async fn create_department<S: DepartmentStore>(
     caller: &Caller,
     new: NewDepartment,
 ) -> Result<Department, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     let id = match new.id.as_deref().map(str::trim) {
         None | Some("") => DepartmentId::generate(),
         Some(raw) => DepartmentId::parse(raw)
@@ -118,7 +111,7 @@ pub async fn rename_department<S: DepartmentStore>(
     id: &DepartmentId,
     rename: DepartmentRename,
 ) -> Result<Department, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     let name = check_name(&rename.name)?;
     let before = store
         .get_department(&caller.tenant, id)
@@ -144,7 +137,7 @@ pub async fn delete_department<S: DepartmentStore>(
     caller: &Caller,
     id: &DepartmentId,
 ) -> Result<(), AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     let Some(department) = store.get_department(&caller.tenant, id).await? else {
         return Err(AppError::NotFound("department"));
     };
@@ -167,7 +160,7 @@ pub async fn get_settings<S: TenantSettingsStore>(
     store: &S,
     caller: &Caller,
 ) -> Result<TenantSettings, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     Ok(store.get_settings(&caller.tenant).await?)
 }
 
@@ -176,7 +169,7 @@ pub async fn put_settings<S: TenantSettingsStore>(
     caller: &Caller,
     settings: TenantSettings,
 ) -> Result<TenantSettings, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     let mut problems = Vec::new();
     if !(1..=20).contains(&settings.last_name_min_length) {
         problems.push(("last_name_min_length", "must be from 1 to 20".to_owned()));

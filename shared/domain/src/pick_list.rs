@@ -4,10 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::caller::Caller;
+use crate::caller::{Caller, Permission};
 use crate::error::AppError;
 use crate::ids::{PickEntryId, TenantId};
-use crate::organisation::{NewNamed, check_entry_name, name_taken, require_admin};
+use crate::organisation::{NewNamed, check_entry_name, name_taken};
 use crate::store::{PickListStore, StoreError};
 use crate::user::Stamp;
 use crate::validation::{PickList, ValidationErrors};
@@ -66,7 +66,7 @@ pub async fn create_entry<S: PickListStore>(
     kind: PickListKind,
     new: NewNamed,
 ) -> Result<PickListEntry, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     let id = match new.id.as_deref().map(str::trim) {
         None | Some("") => PickEntryId::generate(),
         Some(raw) => PickEntryId::parse(raw)
@@ -102,7 +102,7 @@ pub async fn delete_entry<S: PickListStore>(
     kind: PickListKind,
     id: &PickEntryId,
 ) -> Result<(), AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::ManageOrganisation)?;
     let not_found = || AppError::NotFound(kind.noun());
     let entry = store
         .get_entry(&caller.tenant, kind, id)

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::activation::{ActivationReason, ActivationRequest, Channel, PublishActivation};
-use crate::caller::Caller;
+use crate::caller::{Caller, Permission};
 use crate::enums::UserStatus;
 use crate::error::AppError;
 use crate::ids::{DepartmentId, UserId};
@@ -197,13 +197,6 @@ async fn get_writable<S: GetUser>(
     }
 }
 
-fn require_writer(caller: &Caller) -> Result<(), AppError> {
-    if caller.writes_users() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("your role may not change users".into()))
-    }
-}
 
 async fn publish<P: PublishActivation>(
     publisher: &P,
@@ -241,7 +234,7 @@ where
     S: CreateUser + TenantSettingsStore + PickListStore,
     P: PublishActivation,
 {
-    require_writer(caller)?;
+    caller.require(Permission::ChangeUsers)?;
     let settings = store.get_settings(&caller.tenant).await?;
     let directory = api_directory(store, caller, &draft, None).await?;
     let valid = validate_user(&draft, &settings, &directory)?;
@@ -307,7 +300,7 @@ pub async fn update_user<S>(
 where
     S: GetUser + UpdateUser + TenantSettingsStore + PickListStore,
 {
-    require_writer(caller)?;
+    caller.require(Permission::ChangeUsers)?;
     let precondition = if_match.ok_or_else(|| {
         AppError::PreconditionRequired(
             "send If-Match with the version you read (the ETag of GET /v1/users/{id})".into(),
@@ -336,7 +329,7 @@ where
     S: GetUser + UpdateUser,
     F: FnOnce(&mut User) -> Result<(), AppError>,
 {
-    require_writer(caller)?;
+    caller.require(Permission::ChangeUsers)?;
     let user = get_writable(store, caller, id).await?;
     let mut next = user.clone().touched(&caller.actor);
     change(&mut next)?;
@@ -349,7 +342,7 @@ pub async fn delete_user<S: GetUser + DeleteUser>(
     caller: &Caller,
     id: &UserId,
 ) -> Result<(), AppError> {
-    require_writer(caller)?;
+    caller.require(Permission::ChangeUsers)?;
     let user = get_writable(store, caller, id).await?;
     store.delete_user(&user).await?;
     Ok(())
@@ -446,7 +439,7 @@ where
     S: GetUser,
     P: PublishActivation,
 {
-    require_writer(caller)?;
+    caller.require(Permission::ChangeUsers)?;
     let user = get_writable(store, caller, id).await?;
     if user.status == UserStatus::Disabled {
         return Err(AppError::Conflict {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime, Time};
 
 use super::files::{ContinueJob, ImportFiles};
-use crate::caller::Caller;
+use crate::caller::{Caller, Permission};
 use crate::error::AppError;
 use crate::ids::ImportJobId;
 use crate::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
@@ -59,14 +59,6 @@ pub struct NewImport {
     pub mode: Option<String>,
 }
 
-/// Creating and cancelling imports is for admins (imports write users of any department).
-pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("only an admin may import users".into()))
-    }
-}
 
 fn check_file_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
@@ -100,7 +92,7 @@ pub async fn create_import<S: ImportJobStore, F: ImportFiles>(
     caller: &Caller,
     new: NewImport,
 ) -> Result<(ImportJob, String), AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::Import)?;
     let file_name = check_file_name(&new.file_name)?;
     let mode = match new.mode.as_deref() {
         None => ImportMode::Partial,
@@ -236,7 +228,7 @@ pub async fn cancel_import<S: ImportJobStore>(
     caller: &Caller,
     id: &ImportJobId,
 ) -> Result<ImportJob, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::Import)?;
     for _ in 0..5 {
         let mut job = get_import(store, caller, id).await?;
         if job.status.is_terminal() {
@@ -303,7 +295,7 @@ pub async fn proceed_import<S: ImportJobStore, C: ContinueJob>(
     id: &ImportJobId,
     body: Proceed,
 ) -> Result<ImportJob, AppError> {
-    require_admin(caller)?;
+    caller.require(Permission::Import)?;
     let mode = match ImportMode::parse(&body.mode) {
         Some(mode @ (ImportMode::Partial | ImportMode::AllOrNothing | ImportMode::Upsert)) => mode,
         _ => {
