@@ -14,7 +14,7 @@ use roster_domain::activation::{Channel, PublishActivation};
 use roster_domain::caller::{Caller, Permission};
 use roster_domain::enums::{Role, UserKind, UserStatus};
 use roster_domain::error::AppError;
-use roster_domain::export::{CsvExport, ExportStore};
+use roster_domain::export::ExportStore;
 use roster_domain::ids::PickEntryId;
 use roster_domain::ids::{DepartmentId, UserId};
 use roster_domain::organisation::{self, DepartmentRename, NewDepartment};
@@ -179,13 +179,9 @@ where
         }
         Route::SendActivation => {
             let body: ActivationBody = json_body(request)?;
-            let id = user_id()?;
-            let channels = match body.channels {
-                Some(channels) => channels,
-                None => default_channels(&users::get_user(store, &caller, &id).await?),
-            };
             let sent =
-                users::send_activation(store, &app.publisher, &caller, &id, channels).await?;
+                users::send_activation(store, &app.publisher, &caller, &user_id()?, body.channels)
+                    .await?;
             Ok(json(
                 StatusCode::ACCEPTED,
                 &json_value!({ "request_id": sent.request_id, "channels": sent.channels, "reason": sent.reason }),
@@ -343,18 +339,6 @@ struct ActivationBody {
     channels: Option<BTreeSet<Channel>>,
 }
 
-/// Without an explicit choice, every channel the user can be reached on.
-fn default_channels(user: &User) -> BTreeSet<Channel> {
-    let mut channels = BTreeSet::new();
-    if user.profile.mobile_phone.is_some() {
-        channels.insert(Channel::Sms);
-    }
-    if user.profile.email.is_some() {
-        channels.insert(Channel::Email);
-    }
-    channels
-}
-
 fn enum_param<T>(
     raw: Option<&str>,
     name: &str,
@@ -435,22 +419,8 @@ where
             ));
         }
     }
-    let mut query = list_query(request)?;
-    query.limit = UserQuery::MAX_LIMIT;
-    query.cursor = None;
-    let mut csv = CsvExport::new(Vec::new()).map_err(|e| AppError::Internal(e.to_string()))?;
-    loop {
-        let page = users::list_users(&app.store, caller, query.clone()).await?;
-        for user in &page.items {
-            csv.write(user)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-        }
-        match page.next_cursor {
-            Some(cursor) => query.cursor = Some(cursor),
-            None => break,
-        }
-    }
-    let bytes = csv.finish().map_err(AppError::Internal)?;
+    let bytes =
+        roster_domain::export::export_users(&app.store, caller, list_query(request)?).await?;
     if bytes.len() <= app.inline_export_bytes {
         return Response::builder()
             .status(StatusCode::OK)

@@ -121,6 +121,30 @@ fn row(u: &User) -> Vec<String> {
     ]
 }
 
+/// Every user the caller may read that `query` selects, as CSV (header first), page by page.
+pub async fn export_users<S: crate::store::ListUsers>(
+    store: &S,
+    caller: &crate::caller::Caller,
+    mut query: crate::store::UserQuery,
+) -> Result<Vec<u8>, crate::error::AppError> {
+    use crate::error::AppError;
+    query.limit = crate::store::UserQuery::MAX_LIMIT;
+    query.cursor = None;
+    let mut csv = CsvExport::new(Vec::new()).map_err(|e| AppError::Internal(e.to_string()))?;
+    loop {
+        let page = crate::users::list_users(store, caller, query.clone()).await?;
+        for user in &page.items {
+            csv.write(user)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        match page.next_cursor {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    csv.finish().map_err(AppError::Internal)
+}
+
 /// Streams users as CSV rows (header first) into `out`.
 pub struct CsvExport<W: std::io::Write> {
     writer: csv::Writer<W>,

@@ -11,7 +11,6 @@ use crate::tenant::TenantSettings;
 use crate::user::Stamp;
 use crate::validation::{NAME_MAX, ValidationErrors};
 
-
 /// `POST /v1/departments` (and pick-list entries) body: a name, and optionally an id the
 /// client chose (else the server makes one).
 #[derive(Debug, Deserialize)]

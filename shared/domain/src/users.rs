@@ -197,7 +197,6 @@ async fn get_writable<S: GetUser>(
     }
 }
 
-
 async fn publish<P: PublishActivation>(
     publisher: &P,
     caller: &Caller,
@@ -433,7 +432,7 @@ pub async fn send_activation<S, P>(
     publisher: &P,
     caller: &Caller,
     id: &UserId,
-    channels: BTreeSet<Channel>,
+    channels: Option<BTreeSet<Channel>>,
 ) -> Result<ActivationRequest, AppError>
 where
     S: GetUser,
@@ -447,6 +446,7 @@ where
             fields: vec![],
         });
     }
+    let channels = channels.unwrap_or_else(|| default_channels(&user));
     let mut problems = Vec::new();
     if channels.is_empty() {
         problems.push(("channels", "must name sms, email or both"));
@@ -473,6 +473,18 @@ where
         reason,
     )
     .await
+}
+
+/// Without an explicit choice, every channel the user can be reached on.
+fn default_channels(user: &User) -> BTreeSet<Channel> {
+    let mut channels = BTreeSet::new();
+    if user.profile.mobile_phone.is_some() {
+        channels.insert(Channel::Sms);
+    }
+    if user.profile.email.is_some() {
+        channels.insert(Channel::Email);
+    }
+    channels
 }
 
 /// A page of users the caller may read; managers see only their departments.

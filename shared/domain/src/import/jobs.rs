@@ -59,7 +59,6 @@ pub struct NewImport {
     pub mode: Option<String>,
 }
 
-
 fn check_file_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     let ok = !name.is_empty()
