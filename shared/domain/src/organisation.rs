@@ -23,6 +23,22 @@ pub struct NewNamed {
 
 pub type NewDepartment = NewNamed;
 
+impl NewNamed {
+    /// The id the client chose (checked by `parse`), or a fresh server-made one.
+    pub(crate) fn id_or<T>(
+        &self,
+        parse: fn(&str) -> Result<T, crate::ids::InvalidId>,
+        generate: fn() -> T,
+    ) -> Result<T, AppError> {
+        match self.id.as_deref().map(str::trim) {
+            None | Some("") => Ok(generate()),
+            Some(raw) => {
+                parse(raw).map_err(|e| AppError::Validation(ValidationErrors::single("id", e.0)))
+            }
+        }
+    }
+}
+
 /// A 409 naming `name`: names are unique per list and tenant, compared without case.
 pub(crate) fn name_taken(what: &str) -> AppError {
     AppError::Conflict {
@@ -63,11 +79,7 @@ pub async fn create_department<S: DepartmentStore>(
     new: NewDepartment,
 ) -> Result<Department, AppError> {
     caller.require(Permission::ManageOrganisation)?;
-    let id = match new.id.as_deref().map(str::trim) {
-        None | Some("") => DepartmentId::generate(),
-        Some(raw) => DepartmentId::parse(raw)
-            .map_err(|e| AppError::Validation(ValidationErrors::single("id", e.0)))?,
-    };
+    let id = new.id_or(DepartmentId::parse, DepartmentId::generate)?;
     let stamp = Stamp::now(&caller.actor);
     let department = Department {
         id,

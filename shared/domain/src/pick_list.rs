@@ -10,7 +10,7 @@ use crate::ids::{PickEntryId, TenantId};
 use crate::organisation::{NewNamed, check_entry_name, name_taken};
 use crate::store::{PickListStore, StoreError};
 use crate::user::Stamp;
-use crate::validation::{PickList, ValidationErrors};
+use crate::validation::PickList;
 
 /// Which pick list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,11 +67,7 @@ pub async fn create_entry<S: PickListStore>(
     new: NewNamed,
 ) -> Result<PickListEntry, AppError> {
     caller.require(Permission::ManageOrganisation)?;
-    let id = match new.id.as_deref().map(str::trim) {
-        None | Some("") => PickEntryId::generate(),
-        Some(raw) => PickEntryId::parse(raw)
-            .map_err(|e| AppError::Validation(ValidationErrors::single("id", e.0)))?,
-    };
+    let id = new.id_or(PickEntryId::parse, PickEntryId::generate)?;
     let entry = PickListEntry {
         id,
         tenant_id: caller.tenant.clone(),
