@@ -14,7 +14,7 @@ use roster_domain::activation::PublishActivation;
 use roster_domain::ids::{ImportJobId, TenantId};
 use roster_domain::import::files::{ContinueJob, ImportFiles};
 use roster_domain::import::intake::{Intake, UploadedObject, accept_upload};
-use roster_domain::import::runner::{ImportConfig, ImportStore, RunOutcome, run_job};
+use roster_domain::import::runner::{ImportConfig, ImportError, ImportStore, Importer, RunOutcome};
 use serde_json::Value;
 
 /// Time kept in hand at the end of an invocation to checkpoint and hand over.
@@ -101,11 +101,24 @@ where
             .await
             .map_err(|e| e.to_string())?
         {
-            Intake::Run { tenant, job } => self.run(&tenant, &job, config).await,
+            Intake::Run(job) => self.report(
+                &job.id.clone(),
+                self.importer(config).run_claimed(*job).await,
+            ),
             Intake::Ignored(why) => {
                 tracing::info!(key = %upload.key, reason = %why, "object ignored");
                 Ok(())
             }
+        }
+    }
+
+    fn importer<'a>(&'a self, config: &'a ImportConfig) -> Importer<'a, S, F, P, C> {
+        Importer {
+            store: &self.store,
+            files: &self.files,
+            publisher: &self.publisher,
+            continuation: &self.continuation,
+            config,
         }
     }
 
@@ -115,17 +128,16 @@ where
         id: &ImportJobId,
         config: &ImportConfig,
     ) -> Result<(), String> {
-        match run_job(
-            &self.store,
-            &self.files,
-            &self.publisher,
-            &self.continuation,
-            config,
-            tenant,
-            id,
-        )
-        .await
-        {
+        self.report(id, self.importer(config).run(tenant, id).await)
+    }
+
+    /// Logs how the run ended; an error makes the invocation fail so that it is retried.
+    fn report(
+        &self,
+        id: &ImportJobId,
+        outcome: Result<RunOutcome, ImportError>,
+    ) -> Result<(), String> {
+        match outcome {
             Ok(RunOutcome::Finished(status)) => {
                 tracing::info!(job_id = %id, status = status.as_str(), "import done")
             }

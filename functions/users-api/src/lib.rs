@@ -20,10 +20,7 @@ use roster_domain::ids::{DepartmentId, UserId};
 use roster_domain::organisation::{self, DepartmentRename, NewDepartment};
 use roster_domain::password::Password;
 use roster_domain::pick_list;
-use roster_domain::store::{
-    CreateUser, DeleteUser, DepartmentStore, GetUser, ListUsers, PickListStore,
-    TenantSettingsStore, UpdateUser, UserQuery,
-};
+use roster_domain::store::{DirectoryStore, ListUsers, UserQuery};
 use roster_domain::tenant::TenantSettings;
 use roster_domain::user::User;
 use roster_domain::user_view::UserView;
@@ -66,36 +63,10 @@ impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws
 }
 
 /// Everything the admin routes read and write in the table.
-pub trait AdminStore:
-    CreateUser
-    + GetUser
-    + UpdateUser
-    + DeleteUser
-    + ListUsers
-    + DepartmentStore
-    + PickListStore
-    + TenantSettingsStore
-    + Sync
-{
-}
-
-impl<T> AdminStore for T where
-    T: CreateUser
-        + GetUser
-        + UpdateUser
-        + DeleteUser
-        + ListUsers
-        + DepartmentStore
-        + PickListStore
-        + TenantSettingsStore
-        + Sync
-{
-}
-
 /// Handles one request; every failure becomes the JSON error shape.
 pub async fn handle<S, P, X>(app: &App<S, P, X>, request: Request) -> Response<Body>
 where
-    S: AdminStore,
+    S: DirectoryStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
 {
@@ -110,7 +81,7 @@ async fn dispatch<S, P, X>(
     request: &Request,
 ) -> Result<Response<Body>, AppError>
 where
-    S: AdminStore,
+    S: DirectoryStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
 {

@@ -18,6 +18,13 @@ fn loosen(raw: &str) -> String {
         .collect()
 }
 
+/// A closed set of values with loose parsing: what validation needs to check one.
+pub trait ClosedSet: Sized + Copy {
+    fn parse_loose(raw: &str) -> Option<Self>;
+    /// `a`, `b` or `c`: for error messages.
+    fn choices() -> String;
+}
+
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -44,6 +51,16 @@ macro_rules! string_enum {
                     Some((last, rest)) if !rest.is_empty() => format!("{} or {}", rest.join(", "), last),
                     _ => names.join(""),
                 }
+            }
+        }
+
+        impl ClosedSet for $name {
+            fn parse_loose(raw: &str) -> Option<Self> {
+                $name::parse_loose(raw)
+            }
+
+            fn choices() -> String {
+                $name::choices()
             }
         }
 

@@ -292,3 +292,24 @@ pub trait ActivationCodeStore {
         user: &UserId,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
 }
+
+/// A trait that only names a group of ports, implemented for every type that has them all.
+macro_rules! port_group {
+    ($(#[$doc:meta])* $name:ident = $first:path $(, $rest:path)*) => {
+        $(#[$doc])*
+        pub trait $name: $first $(+ $rest)* + Sync {}
+        impl<T: $first $(+ $rest)* + Sync> $name for T {}
+    };
+}
+
+port_group!(
+    /// Everything the directory's use cases (users, departments, pick lists, settings) touch:
+    /// what the users API is generic over.
+    DirectoryStore = CreateUser, GetUser, FindUser, UpdateUser, DeleteUser, ListUsers,
+        DepartmentStore, PickListStore, TenantSettingsStore
+);
+
+port_group!(
+    /// The directory plus import jobs: what running an import touches.
+    ImportStore = DirectoryStore, ImportJobStore
+);

@@ -18,7 +18,8 @@ use crate::store::{
 };
 use crate::user::User;
 use crate::validation::{
-    Directory, PickList, UserDraft, ValidationErrors, validate_disable_reason, validate_user,
+    Directory, FieldError, Overlay, PickList, UserDraft, ValidationErrors, decode_draft,
+    validate_disable_reason, validate_user,
 };
 
 /// Fields the system sets; a client sending one gets a 400 naming it.
@@ -128,32 +129,22 @@ fn check_field_names(body: &Map<String, Value>, allow_password: bool) -> Result<
     Ok(())
 }
 
-/// Decodes a JSON object into a draft; a wrong type is a 400 naming the field.
-fn decode(body: Map<String, Value>) -> Result<UserDraft, AppError> {
-    serde_path_to_error::deserialize(Value::Object(body)).map_err(|e| {
-        let field = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
-        AppError::bad_field(field, message)
-    })
+fn bad_field(error: FieldError) -> AppError {
+    AppError::bad_field(error.field, error.message)
 }
 
 /// A create request body as a draft.
 pub fn draft_from_json(body: Map<String, Value>) -> Result<UserDraft, AppError> {
     check_field_names(&body, true)?;
-    decode(body)
+    decode_draft(body).map_err(bad_field)
 }
 
-/// `patch` applied to `user`'s current values (null clears a field), as a draft to validate.
+/// `patch` laid over `user`'s current values (null clears a field), as a draft to validate.
 pub fn draft_with_patch(user: &User, patch: Map<String, Value>) -> Result<UserDraft, AppError> {
     check_field_names(&patch, false)?;
-    let Value::Object(mut current) = serde_json::to_value(UserDraft::from(&user.profile))
-        .map_err(|e| AppError::Internal(e.to_string()))?
-    else {
-        return Err(AppError::Internal("draft is not an object".into()));
-    };
-    current.extend(patch);
-    decode(current)
+    Overlay::NullClears
+        .apply(&user.profile, patch)
+        .map_err(bad_field)
 }
 
 fn not_found() -> AppError {

@@ -3,12 +3,14 @@
 //! Two ways in: a job created through the API waits (`uploading`) for its file at
 //! `imports/{tenant}/{job}/{file}`; a file dropped at `imports/{tenant}/{file}` gets a job of
 //! its own, whose id derives from bucket, key and version so a redelivered event finds the job
-//! it already made. Either way the object's version is pinned on the job: every later read
-//! (continuations, a proceed) reads exactly that version.
+//! it already made. Either way the job is claimed for the invocation that received the event
+//! (`in_progress`, written on its version), so the runner starts without a second claim, and
+//! the object's version is pinned on the job: every later read (continuations, a proceed)
+//! reads exactly that version.
 
 use super::files::{ImportFiles, ObjectRef, StoredObject};
 use super::runner::ImportError;
-use crate::ids::{Actor, ImportJobId, TenantId};
+use crate::ids::{Actor, ImportJobId};
 use crate::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use crate::object_keys::{UploadKey, parse_upload};
 use crate::store::{ImportJobStore, StoreError};
@@ -29,8 +31,8 @@ pub struct UploadedObject {
 /// What intake made of an upload.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Intake {
-    /// The job is claimed and ready to run.
-    Run { tenant: TenantId, job: ImportJobId },
+    /// The job is claimed for this invocation (`in_progress`, saved): run it.
+    Run(Box<ImportJob>),
     /// Nothing to do, and why.
     Ignored(String),
 }
@@ -63,8 +65,8 @@ async fn head_uploaded<F: ImportFiles>(
         _ if upload.version_id.is_some() => files
             .head(ObjectRef::latest(&upload.key))
             .await
-            .map_err(ImportError::Files),
-        other => other.map_err(ImportError::Files),
+            .map_err(ImportError::Bucket),
+        other => other.map_err(ImportError::Bucket),
     }
 }
 
@@ -90,11 +92,11 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
                 return Ok(Intake::Ignored("a duplicate upload event".into()));
             }
             let mut claimed = existing.clone();
-            claimed.status = ImportStatus::Queued;
+            claimed.status = ImportStatus::InProgress;
             claimed.object_version = object.version_id;
             claimed.version += 1;
             match store.save_job(existing.version, &claimed).await {
-                Ok(()) => Ok(Intake::Run { tenant, job }),
+                Ok(()) => Ok(Intake::Run(Box::new(claimed))),
                 Err(StoreError::VersionMismatch) => {
                     Ok(Intake::Ignored("another delivery claimed the job".into()))
                 }
@@ -116,7 +118,7 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
                 dropped_mode(&object),
                 dropper(&object, upload),
             );
-            job.status = ImportStatus::Queued;
+            job.status = ImportStatus::InProgress;
             job.object_version = object.version_id;
             job.uploaded_at = time::OffsetDateTime::from_unix_timestamp_nanos(
                 i128::from(upload.event_time_ms) * 1_000_000,
@@ -125,7 +127,7 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
             match store.create_job(&job).await {
                 Ok(()) => {
                     tracing::info!(job_id = %id, key = %upload.key, "import job created from a dropped file");
-                    Ok(Intake::Run { tenant, job: id })
+                    Ok(Intake::Run(Box::new(job)))
                 }
                 Err(StoreError::AlreadyExists) => Ok(Intake::Ignored(
                     "a duplicate S3 event: the job exists".into(),

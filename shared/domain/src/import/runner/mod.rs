@@ -1,0 +1,531 @@
+//! Runs one import job: reads the file row by row, validates each row with the validation
+//! every entry point uses, writes users in concurrent batches, reports failed rows, and
+//! checkpoints after every chunk so that a job that outlives its invocation continues in the
+//! next one without losing or duplicating a row.
+//!
+//! Resumption is idempotent: rows before the checkpoint are only re-read (to rebuild the
+//! in-file duplicate sets), and a row whose user was already written by this job before a
+//! crash is recognised by its creator (`import:{job}`) instead of being reported as a conflict.
+//!
+//! The parts: [`source`] streams the file, [`judge`] decides about a row without I/O,
+//! [`write`] writes it, [`all_or_nothing`] adds the dry run and the undo, [`outcome`] keeps
+//! failed rows and writes the reports and summary. This module runs the passes.
+
+mod all_or_nothing;
+mod judge;
+mod outcome;
+mod source;
+mod write;
+
+use std::time::Instant;
+
+use futures::StreamExt;
+
+use self::judge::{Rules, SeenKeys, Verdict};
+use self::source::{SheetStream, Source};
+use self::write::{RowWriter, Written};
+use super::columns::HeaderMap;
+use super::directory::ImportDirectory;
+use super::files::{ContinueJob, ImportFiles, ObjectRef};
+use super::report::{FailedRow, TextEncoding};
+use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROWS, Row, SheetEvent};
+use crate::activation::{ActivationRequest, PublishActivation};
+use crate::ids::{ImportJobId, TenantId};
+use crate::import_job::{ImportJob, ImportMode, ImportStatus};
+use crate::password::HashError;
+use crate::pick_list::{PickListKind, pick_list};
+use crate::store::{ImportJobStore, StoreError};
+use crate::validation::{UserDraft, ValidUser};
+
+pub use self::judge::RowChecker;
+pub use self::write::import_actor;
+pub use crate::store::ImportStore;
+
+#[derive(Debug, Clone)]
+pub struct ImportConfig {
+    /// Rows validated and written between checkpoints.
+    pub chunk_rows: usize,
+    /// Concurrent user writes.
+    pub write_concurrency: usize,
+    /// When this invocation must hand over (its deadline minus a safety margin).
+    pub hand_over_at: Option<Instant>,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        Self {
+            chunk_rows: 500,
+            write_concurrency: 8,
+            hand_over_at: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunOutcome {
+    Finished(ImportStatus),
+    /// Checkpointed and handed over to a new invocation.
+    Continued,
+    /// Nothing to do (already finished, cancelled, or being run elsewhere).
+    Skipped(&'static str),
+}
+
+/// A failure worth retrying the invocation for. Row problems are never errors: they go to
+/// the report.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("import bucket: {0}")]
+    Bucket(String),
+    #[error("continuation queue: {0}")]
+    Queue(String),
+    #[error("failed rows could not be encoded or decoded: {0}")]
+    FailedRows(#[from] serde_json::Error),
+    #[error("{0}")]
+    Hashing(#[from] HashError),
+    #[error("the error report could not be written: {0}")]
+    Report(String),
+}
+
+/// What running a job needs: storage, the bucket, activation publishing and the continuation
+/// queue, and how to pace the work.
+pub struct Importer<'a, S, F, P, C> {
+    pub store: &'a S,
+    pub files: &'a F,
+    pub publisher: &'a P,
+    pub continuation: &'a C,
+    pub config: &'a ImportConfig,
+}
+
+/// Saves the job on its current version; `false` when someone else changed it meanwhile.
+async fn save<S: ImportJobStore>(store: &S, job: &mut ImportJob) -> Result<bool, ImportError> {
+    let expected = job.version;
+    job.version += 1;
+    match store.save_job(expected, job).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::VersionMismatch) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn fail<S: ImportJobStore>(
+    store: &S,
+    job: &mut ImportJob,
+    why: &str,
+) -> Result<RunOutcome, ImportError> {
+    tracing::warn!(job_id = %job.id, reason = why, "import failed");
+    job.status = ImportStatus::Failed;
+    job.error = Some(why.to_owned());
+    save(store, job).await?;
+    Ok(RunOutcome::Finished(ImportStatus::Failed))
+}
+
+impl<S, F, P, C> Importer<'_, S, F, P, C>
+where
+    S: ImportStore,
+    F: ImportFiles,
+    P: PublishActivation + Sync,
+    C: ContinueJob,
+{
+    /// Runs a job from the continuation queue: a proceeded dry run (`queued`) is claimed
+    /// here; an `in_progress` one continues from its checkpoint.
+    pub async fn run(
+        &self,
+        tenant: &TenantId,
+        id: &ImportJobId,
+    ) -> Result<RunOutcome, ImportError> {
+        let Some(mut job) = self.store.get_job(tenant, id).await? else {
+            return Ok(RunOutcome::Skipped("no such job"));
+        };
+        match job.status {
+            s if s.is_terminal() => return Ok(RunOutcome::Skipped("the job has already finished")),
+            ImportStatus::Uploading => {
+                return Ok(RunOutcome::Skipped("the file has not been uploaded yet"));
+            }
+            ImportStatus::Queued => {
+                job.status = ImportStatus::InProgress;
+                if !save(self.store, &mut job).await? {
+                    return Ok(RunOutcome::Skipped("another invocation took the job"));
+                }
+            }
+            _ => {}
+        }
+        self.run_claimed(job).await
+    }
+
+    /// Runs a job this invocation claimed (status `in_progress`, saved on its version).
+    pub async fn run_claimed(&self, mut job: ImportJob) -> Result<RunOutcome, ImportError> {
+        let pinned = ObjectRef::pinned(&job.object_key, job.object_version.as_deref());
+        let object = match self.files.head(pinned).await.map_err(ImportError::Bucket)? {
+            Some(o) => o,
+            None => return fail(self.store, &mut job, "the uploaded file no longer exists").await,
+        };
+        if object.size > MAX_FILE_BYTES {
+            let why = format!("the file is larger than {} MB", MAX_FILE_BYTES >> 20);
+            return fail(self.store, &mut job, &why).await;
+        }
+        let source =
+            Source::open(self.files, pinned, FileFormat::from_name(&job.object_key)).await?;
+        let tenant = job.tenant_id.clone();
+        let departments = self.store.list_departments(&tenant).await?;
+        let locations = self
+            .store
+            .list_entries(&tenant, PickListKind::Location)
+            .await?;
+        let job_descriptions = self
+            .store
+            .list_entries(&tenant, PickListKind::JobDescription)
+            .await?;
+        let writer = RowWriter {
+            store: self.store,
+            actor: import_actor(&job.id),
+            settings: self.store.get_settings(&tenant).await?,
+            directory: ImportDirectory::new(
+                &departments,
+                pick_list(&locations),
+                pick_list(&job_descriptions),
+            ),
+            tenant,
+        };
+        let mut run = Run {
+            importer: self,
+            writer,
+            source,
+            job,
+        };
+        run.execute().await
+    }
+}
+
+/// One invocation's work on one job, with everything resolved once.
+struct Run<'a, S, F, P, C> {
+    importer: &'a Importer<'a, S, F, P, C>,
+    writer: RowWriter<'a, S>,
+    source: Source,
+    job: ImportJob,
+}
+
+impl<S, F, P, C> Run<'_, S, F, P, C>
+where
+    S: ImportStore,
+    F: ImportFiles,
+    P: PublishActivation + Sync,
+    C: ContinueJob,
+{
+    fn store(&self) -> &S {
+        self.importer.store
+    }
+
+    fn files(&self) -> &F {
+        self.importer.files
+    }
+
+    async fn stream(&self) -> Result<SheetStream, ImportError> {
+        let object = ObjectRef::pinned(&self.job.object_key, self.job.object_version.as_deref());
+        SheetStream::open(self.importer.files, object, &self.source).await
+    }
+
+    /// Saves the job on its version; `false` when someone else changed it meanwhile.
+    async fn save(&mut self) -> Result<bool, ImportError> {
+        save(self.importer.store, &mut self.job).await
+    }
+
+    async fn fail(&mut self, why: &str) -> Result<RunOutcome, ImportError> {
+        fail(self.importer.store, &mut self.job, why).await
+    }
+
+    async fn execute(&mut self) -> Result<RunOutcome, ImportError> {
+        // First invocation: check the whole file (header, row count) before any write.
+        if self.job.next_row == 0 && self.job.counts.total == 0 {
+            outcome::clear_reports(self.files(), &self.job).await?;
+            if let Err(why) = self.survey().await? {
+                return self.fail(&why).await;
+            }
+        }
+        match self.job.mode {
+            ImportMode::Partial | ImportMode::Upsert => self.pass(true).await,
+            ImportMode::ValidateOnly => self.pass(false).await,
+            ImportMode::AllOrNothing => self.all_or_nothing().await,
+        }
+    }
+
+    /// Counts rows and checks the header; `Err` is the job's file-level failure.
+    async fn survey(&mut self) -> Result<Result<(), String>, ImportError> {
+        let mut stream = self.stream().await?;
+        let mut header: Option<HeaderMap> = None;
+        let mut rows: u64 = 0;
+        let mut problem = None;
+        'read: while let Some(batch) = stream.next().await {
+            for event in batch {
+                match event {
+                    SheetEvent::Header(cells) => {
+                        match HeaderMap::for_policy(&cells, &self.writer.settings) {
+                            Ok(map) => header = Some(map),
+                            Err(why) => {
+                                problem = Some(why);
+                                break 'read;
+                            }
+                        }
+                    }
+                    SheetEvent::Row(_) => {
+                        rows += 1;
+                        if rows > MAX_ROWS {
+                            problem = Some(format!(
+                                "the file has more than {MAX_ROWS} data rows: split it into several files"
+                            ));
+                            break 'read;
+                        }
+                    }
+                }
+            }
+        }
+        let read = stream.close().await;
+        if let Some(why) = problem {
+            return Ok(Err(why));
+        }
+        let dialect = match read {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e.0)),
+        };
+        let Some(map) = header else {
+            return Ok(Err("the file is empty".into()));
+        };
+        if rows == 0 {
+            return Ok(Err("the file has a header but no rows".into()));
+        }
+        self.job.counts.total = rows;
+        self.job.csv_delimiter = dialect.map(|d| d.delimiter);
+        self.job.csv_encoding = dialect.map(|d| TextEncoding::of(d.encoding).name().to_owned());
+        self.job.warnings = map
+            .ignored()
+            .into_iter()
+            .map(|h| format!("column '{h}' is not a user field and was ignored"))
+            .collect();
+        if !self.save().await? {
+            return Ok(Err("the job was changed while starting".into()));
+        }
+        Ok(Ok(()))
+    }
+
+    /// One pass over the file from the checkpoint: validate and (if `write`) write.
+    async fn pass(&mut self, write: bool) -> Result<RunOutcome, ImportError> {
+        let mut stream = self.stream().await?;
+        let mut map: Option<HeaderMap> = None;
+        let mut seen = SeenKeys::default();
+        let mut index: u64 = 0;
+        let mut chunk: Vec<(Row, Verdict)> = Vec::new();
+        while let Some(batch) = stream.next().await {
+            for event in batch {
+                let row = match event {
+                    SheetEvent::Header(cells) => {
+                        map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
+                        continue;
+                    }
+                    SheetEvent::Row(row) => row,
+                };
+                let Some(header) = &map else { continue };
+                let rules = Rules {
+                    map: header,
+                    settings: &self.writer.settings,
+                    directory: &self.writer.directory,
+                };
+                let verdict = rules.judge(&row, &mut seen);
+                index += 1;
+                if index <= self.job.next_row {
+                    continue; // handled by an earlier invocation; only `seen` needed it
+                }
+                chunk.push((row, verdict));
+                if chunk.len() < self.importer.config.chunk_rows {
+                    continue;
+                }
+                self.handle_chunk(std::mem::take(&mut chunk), write, index)
+                    .await?;
+                if self.checkpoint().await? {
+                    return Ok(RunOutcome::Finished(ImportStatus::Cancelled));
+                }
+                if self.must_hand_over() {
+                    let _ = stream.close().await;
+                    return self.hand_over().await;
+                }
+            }
+        }
+        if let Err(e) = stream.close().await {
+            return self.fail(&e.0).await;
+        }
+        if !chunk.is_empty() {
+            self.handle_chunk(chunk, write, index).await?;
+        }
+        self.finish(map.as_ref()).await
+    }
+
+    /// Out of time? All or nothing keeps its two passes in one invocation (its undo needs them).
+    fn must_hand_over(&self) -> bool {
+        self.job.mode != ImportMode::AllOrNothing
+            && self
+                .importer
+                .config
+                .hand_over_at
+                .is_some_and(|t| Instant::now() >= t)
+    }
+
+    /// Counts one row's outcome; a refused row goes to `failed` for the report.
+    fn tally(
+        &mut self,
+        row: Row,
+        written: Written,
+        failed: &mut Vec<FailedRow>,
+        welcome: &mut Vec<ActivationRequest>,
+    ) {
+        let counts = &mut self.job.counts;
+        match written {
+            Written::Created(user) => {
+                counts.created += 1;
+                if user.profile.send_text {
+                    welcome.push(ActivationRequest::import_welcome(
+                        &self.job.id,
+                        user.tenant_id.clone(),
+                        user.id,
+                        &self.writer.actor,
+                    ));
+                }
+            }
+            Written::Updated => counts.updated += 1,
+            Written::Failed(errors) => {
+                counts.failed += 1;
+                failed.push(FailedRow::new(row, errors));
+            }
+            Written::Conflict(errors) => {
+                counts.conflicts += 1;
+                failed.push(FailedRow::new(row, errors));
+            }
+        }
+    }
+
+    /// Writes (or, in a dry run, checks) one chunk, keeps its failed rows, and moves the
+    /// checkpoint to `next_row`.
+    async fn handle_chunk(
+        &mut self,
+        chunk: Vec<(Row, Verdict)>,
+        write: bool,
+        next_row: u64,
+    ) -> Result<(), ImportError> {
+        let upsert = self.job.mode == ImportMode::Upsert;
+        let mut failed: Vec<FailedRow> = Vec::new();
+        let mut welcome = Vec::new();
+        let mut valid: Vec<(Row, Box<(ValidUser, UserDraft)>)> = Vec::new();
+        for (row, verdict) in chunk {
+            let written = match verdict {
+                Verdict::Valid(both) => {
+                    valid.push((row, both));
+                    continue;
+                }
+                Verdict::Invalid(errors, draft) if write && upsert => {
+                    self.writer.write_partial_row(draft, errors).await?
+                }
+                Verdict::Invalid(errors, _) => Written::Failed(errors),
+                Verdict::Duplicate(errors) => {
+                    self.job.counts.skipped += 1;
+                    failed.push(FailedRow::new(row, errors));
+                    continue;
+                }
+            };
+            self.tally(row, written, &mut failed, &mut welcome);
+        }
+        let writer = &self.writer;
+        let results: Vec<(Row, Result<Written, ImportError>)> = futures::stream::iter(valid)
+            .map(|(row, both)| async move {
+                let (user, draft) = *both;
+                let outcome = if write {
+                    writer.write(user, draft, upsert).await
+                } else {
+                    writer.check(&user).await
+                };
+                (row, outcome)
+            })
+            .buffer_unordered(self.importer.config.write_concurrency.max(1))
+            .collect()
+            .await;
+        for (row, outcome) in results {
+            self.tally(row, outcome?, &mut failed, &mut welcome);
+        }
+        self.request_welcome_texts(&welcome).await;
+        outcome::keep_failed_rows(self.files(), &self.job, failed).await?;
+        self.job.next_row = next_row;
+        Ok(())
+    }
+
+    /// A lost publish must not fail the rows that were written: the job says to resend.
+    async fn request_welcome_texts(&mut self, welcome: &[ActivationRequest]) {
+        if welcome.is_empty() {
+            return;
+        }
+        if let Err(e) = self.importer.publisher.publish(welcome).await {
+            tracing::error!(job_id = %self.job.id, error = %e, "welcome activations not published");
+            self.job.warnings.push(format!(
+                "{} activation texts could not be requested; resend them from the users",
+                welcome.len()
+            ));
+        }
+    }
+
+    /// Saves progress (always at a chunk end); `true` when the job was cancelled meanwhile.
+    async fn checkpoint(&mut self) -> Result<bool, ImportError> {
+        let total = self.job.counts.total.max(1);
+        self.job.progress = ((self.job.next_row * 100 / total).min(99)) as u8;
+        if self.save().await? {
+            return Ok(false);
+        }
+        // Changed by someone else: a cancel, or another worker.
+        let current = self
+            .store()
+            .get_job(&self.job.tenant_id, &self.job.id)
+            .await?;
+        Ok(current
+            .is_none_or(|j| j.status == ImportStatus::Cancelled || j.version != self.job.version))
+    }
+
+    async fn hand_over(&mut self) -> Result<RunOutcome, ImportError> {
+        self.importer
+            .continuation
+            .continue_job(&self.job.tenant_id, &self.job.id)
+            .await
+            .map_err(ImportError::Queue)?;
+        tracing::info!(job_id = %self.job.id, next_row = self.job.next_row, "import continues in a new invocation");
+        Ok(RunOutcome::Continued)
+    }
+
+    /// Writes the report (if any row failed) and the summary, and closes the job.
+    async fn finish(&mut self, map: Option<&HeaderMap>) -> Result<RunOutcome, ImportError> {
+        let problems = self.job.counts.problems();
+        if problems > 0
+            && let Some(map) = map
+        {
+            outcome::write_reports(self.importer.files, &mut self.job, map).await?;
+        }
+        let status = if self.job.mode == ImportMode::AllOrNothing && problems > 0 {
+            ImportStatus::Failed
+        } else if problems > 0 {
+            ImportStatus::CompletedWithErrors
+        } else {
+            ImportStatus::Completed
+        };
+        if self.job.mode == ImportMode::ValidateOnly {
+            self.job.counts.updated = 0;
+        }
+        self.job.status = status;
+        self.job.progress = 100;
+        outcome::write_summary(self.files(), &self.job, status).await?;
+        if !self.save().await? {
+            let current = self
+                .store()
+                .get_job(&self.job.tenant_id, &self.job.id)
+                .await?;
+            if current.is_some_and(|j| j.status == ImportStatus::Cancelled) {
+                return Ok(RunOutcome::Finished(ImportStatus::Cancelled));
+            }
+        }
+        tracing::info!(job_id = %self.job.id, status = status.as_str(), "import finished");
+        Ok(RunOutcome::Finished(status))
+    }
+}
