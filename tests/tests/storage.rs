@@ -9,7 +9,7 @@ use roster_aws::keys;
 use roster_domain::activation::ActivationCode;
 use roster_domain::enums::{Role, UserKind, UserStatus};
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, UserId};
-use roster_domain::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
+use roster_domain::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use roster_domain::password::{Password, PasswordHash};
 use roster_domain::store::{
     ActivationCodeStore, CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser,

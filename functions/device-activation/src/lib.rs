@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 use roster_domain::activation::{ActivationAttempt, ActivationFailure, Proof, activate_device};
 use roster_domain::error::AppError;
 use roster_domain::store::{ActivationCodeStore, FindUser, UpdateUser};
-use roster_http::{error_response, json, json_body};
+use roster_http::{HttpError, error_response, json, json_body};
 use serde::Deserialize;
 use serde_json::json as json_value;
 
@@ -21,19 +21,19 @@ struct ActivateBody {
     imei: Option<String>,
 }
 
-fn attempt(request: &Request) -> Result<ActivationAttempt, AppError> {
+fn attempt(request: &Request) -> Result<ActivationAttempt, HttpError> {
     if request.method() != "POST" {
-        return Err(AppError::MethodNotAllowed("use POST".into()));
+        return Err(HttpError::MethodNotAllowed("use POST".into()));
     }
     if request.uri().path().trim_end_matches('/') != "/v1/activate" {
-        return Err(AppError::NotFound("route"));
+        return Err(AppError::NotFound("route").into());
     }
     let body: ActivateBody = json_body(request)?;
     let proof = match (body.code, body.imei) {
         (Some(code), None) => Proof::Code(code),
         (None, Some(imei)) => Proof::Imei(imei),
         _ => {
-            return Err(AppError::bad_request(
+            return Err(HttpError::bad_request(
                 "send either a code or an imei, not both",
             ));
         }
@@ -73,7 +73,9 @@ where
                 }}),
             )
         }
-        Err(ActivationFailure::BadRequest(errors)) => error_response(&AppError::Validation(errors)),
-        Err(ActivationFailure::Store(e)) => error_response(&AppError::from(e)),
+        Err(ActivationFailure::BadRequest(errors)) => {
+            error_response(&AppError::Validation(errors).into())
+        }
+        Err(ActivationFailure::Store(e)) => error_response(&AppError::from(e).into()),
     }
 }

@@ -10,12 +10,12 @@ use roster_domain::caller::{Caller, CallerRole};
 use roster_domain::error::AppError;
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, TenantId};
 use roster_domain::import::files::{ImportFiles, ObjectRef};
-use roster_domain::import::jobs::{Proceed, proceed_import};
+use roster_domain::import::job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
 use roster_domain::import::runner::ImportConfig;
 use roster_domain::import::sheet::{FileFormat, SheetEvent, read_csv, read_workbook};
-use roster_domain::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
 use roster_domain::store::CreateUser;
 use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
+use roster_domain::use_cases::imports::{Proceed, proceed_import};
 use roster_tests::apigw::{Call, claims};
 use roster_tests::http_put;
 use roster_tests::messaging::ContinuationTap;
@@ -29,12 +29,16 @@ struct Env {
     worker: TestWorker,
     tenant: TenantId,
     bucket: String,
+    /// This test's own continuation queue: the worker hands over to it.
+    continuations: ContinuationTap,
 }
 
 impl Env {
     async fn new() -> Self {
         let config = roster_aws::load_aws_config().await;
-        let worker = Worker::from_environment(&config).expect("run through scripts/test");
+        let mut worker = Worker::from_environment(&config).expect("run through scripts/test");
+        let continuations = ContinuationTap::new().await;
+        worker.continuation = continuations.continuation();
         let tenant = fresh_tenant();
         for dept in ["sales", "support"] {
             create_department(&worker.store, &tenant, &DepartmentId::parse(dept).unwrap()).await;
@@ -44,6 +48,7 @@ impl Env {
             worker,
             tenant,
             bucket,
+            continuations,
         }
     }
 
@@ -464,55 +469,15 @@ fn many_rows(n: usize, bad_every: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
-/// Feeds continuation messages from the real queue back to the worker until none is left.
+/// Feeds the test's continuation messages back to the worker until none is left.
 async fn drain_continuations(env: &Env) -> usize {
-    let sqs = aws_sdk_sqs::Client::new(&roster_aws::load_aws_config().await);
-    let url = std::env::var("ROSTER_IMPORT_QUEUE_URL").unwrap();
-    let sample = format!(
-        "{}/../../events/import-worker/sqs-continuation.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
     let mut rounds = 0;
     loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(&url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        let (mine, others): (Vec<_>, Vec<_>) = messages
-            .iter()
-            .partition(|m| m.body().unwrap_or_default().contains(env.tenant.as_str()));
-        for m in &mine {
-            sqs.delete_message()
-                .queue_url(&url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-        // Other tests share the queue: hand their continuations straight back.
-        for m in &others {
-            sqs.change_message_visibility()
-                .queue_url(&url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .visibility_timeout(0)
-                .send()
-                .await
-                .unwrap();
-        }
-        if mine.is_empty() {
+        let handed_over = run_handed_over(env, &env.continuations).await;
+        if handed_over == 0 {
             return rounds;
         }
-        for m in mine {
-            let mut event: Value =
-                serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
-            event["Records"][0]["body"] = Value::from(m.body().unwrap());
-            env.worker.handle(event, None).await.unwrap();
-            rounds += 1;
-        }
+        rounds += handed_over;
         assert!(rounds < 200, "the job never finishes");
     }
 }

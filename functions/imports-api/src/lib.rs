@@ -1,17 +1,17 @@
 //! The imports API: create a job and get a pre-signed upload link, track jobs, cancel one,
 //! download its error report, download the template. Thin: the use cases live in
-//! `roster_domain::import::jobs`.
+//! `roster_domain::use_cases::imports`.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use roster_domain::caller::Permission;
-use roster_domain::error::AppError;
 use roster_domain::ids::ImportJobId;
 use roster_domain::import::files::{ContinueJob, ImportFiles};
-use roster_domain::import::jobs::{self, ImportJobView, NewImport, Proceed};
 use roster_domain::import::report::{ReportFormat, template};
 use roster_domain::store::ImportJobStore;
-use roster_http::{caller, error_response, json, json_body};
+use roster_domain::use_cases::imports::{self, NewImport, Proceed};
+use roster_domain::views::ImportJobView;
+use roster_http::{HttpError, caller, error_response, import_query, json, json_body};
 use serde_json::json as json_value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,14 +66,14 @@ where
     }
 }
 
-fn job_id(id: Option<&str>) -> Result<ImportJobId, AppError> {
-    ImportJobId::parse(id.unwrap_or_default()).map_err(|e| AppError::bad_field("id", e.0))
+fn job_id(id: Option<&str>) -> Result<ImportJobId, HttpError> {
+    ImportJobId::parse(id.unwrap_or_default()).map_err(|e| HttpError::bad_field("id", e.0))
 }
 
 async fn dispatch<S, F, C>(
     app: &App<S, F, C>,
     request: &Request,
-) -> Result<Response<Body>, AppError>
+) -> Result<Response<Body>, HttpError>
 where
     S: ImportJobStore + Sync,
     F: ImportFiles,
@@ -88,43 +88,35 @@ where
             caller.require(Permission::Import)?; // before reading the body: no hints for others
             let body: NewImport = json_body(request)?;
             let (job, upload_url) =
-                jobs::create_import(&app.store, &app.files, &caller, body).await?;
+                imports::create_import(&app.store, &app.files, &caller, body).await?;
             Ok(json(
                 StatusCode::CREATED,
                 &json_value!({ "job": ImportJobView::from(&job), "upload_url": upload_url }),
             ))
         }
         Route::List => {
-            let list = jobs::list_imports(
-                &app.store,
-                &caller,
-                params.first("from"),
-                params.first("to"),
-                params.first("sort"),
-                params.first("order"),
-            )
-            .await?;
+            let list = imports::list_imports(&app.store, &caller, &import_query(request)?).await?;
             let items: Vec<ImportJobView> = list.iter().map(ImportJobView::from).collect();
             Ok(json(StatusCode::OK, &json_value!({ "items": items })))
         }
         Route::Get => {
-            let job = jobs::get_import(&app.store, &caller, &job_id(id)?).await?;
+            let job = imports::get_import(&app.store, &caller, &job_id(id)?).await?;
             Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
         }
         Route::Cancel => {
-            let job = jobs::cancel_import(&app.store, &caller, &job_id(id)?).await?;
+            let job = imports::cancel_import(&app.store, &caller, &job_id(id)?).await?;
             Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
         }
         Route::Proceed => {
             caller.require(Permission::Import)?;
             let body: Proceed = json_body(request)?;
             let job =
-                jobs::proceed_import(&app.store, &app.continuation, &caller, &job_id(id)?, body)
+                imports::proceed_import(&app.store, &app.continuation, &caller, &job_id(id)?, body)
                     .await?;
             Ok(json(StatusCode::ACCEPTED, &ImportJobView::from(&job)))
         }
         Route::Report => {
-            let url = jobs::report_link(
+            let url = imports::report_link(
                 &app.store,
                 &app.files,
                 &caller,
@@ -141,13 +133,13 @@ where
                 Some("xls") => ReportFormat::Xls,
                 Some("ods") => ReportFormat::Ods,
                 Some(_) => {
-                    return Err(AppError::bad_field(
+                    return Err(HttpError::bad_field(
                         "format",
                         "must be csv, xlsx, xls or ods",
                     ));
                 }
             };
-            let bytes = template(format).map_err(AppError::Internal)?;
+            let bytes = template(format).map_err(HttpError::internal)?;
             let content_type = format.content_type();
             let body = match format {
                 ReportFormat::Csv { .. } => {
@@ -166,7 +158,7 @@ where
                     ),
                 )
                 .body(body)
-                .map_err(|e| AppError::Internal(e.to_string()))
+                .map_err(HttpError::internal)
         }
     }
 }

@@ -5,7 +5,7 @@ use lambda_http::Body;
 use roster_aws::{DynamoStore, S3ImportFiles, SqsContinuation};
 use roster_domain::ids::{Actor, ImportJobId, TenantId};
 use roster_domain::import::files::{ImportFiles, ObjectRef};
-use roster_domain::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
+use roster_domain::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use roster_domain::store::ImportJobStore;
 use roster_tests::apigw::{Call, claims, request_from_event};
 use roster_tests::{fresh_tenant, http_put};

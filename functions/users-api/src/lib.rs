@@ -12,20 +12,21 @@ use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use roster_domain::activation::{Channel, PublishActivation};
 use roster_domain::caller::{Caller, Permission};
-use roster_domain::enums::{Role, UserKind, UserStatus};
-use roster_domain::error::AppError;
-use roster_domain::export::ExportStore;
 use roster_domain::ids::PickEntryId;
 use roster_domain::ids::{DepartmentId, UserId};
-use roster_domain::organisation::{self, DepartmentRename, NewDepartment};
 use roster_domain::password::Password;
-use roster_domain::pick_list;
-use roster_domain::store::{DirectoryStore, ListUsers, UserQuery};
+use roster_domain::store::{DirectoryStore, ListUsers};
 use roster_domain::tenant::TenantSettings;
+use roster_domain::use_cases::export::ExportStore;
+use roster_domain::use_cases::organisation::{self, DepartmentRename, NewDepartment};
+use roster_domain::use_cases::pick_lists;
+use roster_domain::use_cases::users::{self, PasswordChange, Precondition};
 use roster_domain::user::User;
-use roster_domain::user_view::UserView;
-use roster_domain::users::{self, PasswordChange, Precondition};
-use roster_http::{caller, empty, error_response, json, json_body, json_object, json_with_headers};
+use roster_domain::views::UserView;
+use roster_http::{
+    HttpError, caller, empty, error_response, json, json_body, json_object, json_with_headers,
+    user_query,
+};
 use serde::Deserialize;
 use serde_json::json as json_value;
 
@@ -79,7 +80,7 @@ where
 async fn dispatch<S, P, X>(
     app: &App<S, P, X>,
     request: &Request,
-) -> Result<Response<Body>, AppError>
+) -> Result<Response<Body>, HttpError>
 where
     S: DirectoryStore,
     P: PublishActivation + Sync,
@@ -91,7 +92,7 @@ where
             .status(StatusCode::OK)
             .header("content-type", "application/json")
             .body(Body::Text(OPENAPI.to_owned()))
-            .map_err(|e| AppError::Internal(e.to_string()));
+            .map_err(HttpError::internal);
     }
     let caller = caller(request)?;
     if let Some(needed) = permission(route) {
@@ -159,7 +160,7 @@ where
             ))
         }
         Route::ListUsers => {
-            let page = users::list_users(store, &caller, list_query(request)?).await?;
+            let page = users::list_users(store, &caller, user_query(request)?).await?;
             let items: Vec<UserView> = page.items.iter().map(UserView::from).collect();
             Ok(json(
                 StatusCode::OK,
@@ -189,20 +190,20 @@ where
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Route::ListPickList(kind) => {
-            let items = pick_list::list_entries(store, &caller, kind).await?;
+            let items = pick_lists::list_entries(store, &caller, kind).await?;
             Ok(json(StatusCode::OK, &json_value!({ "items": items })))
         }
         Route::CreatePickEntry(kind) => {
             let body: NewDepartment = json_body(request)?;
             Ok(json(
                 StatusCode::CREATED,
-                &pick_list::create_entry(store, &caller, kind, body).await?,
+                &pick_lists::create_entry(store, &caller, kind, body).await?,
             ))
         }
         Route::DeletePickEntry(kind) => {
             let entry = PickEntryId::parse(id.unwrap_or_default())
-                .map_err(|e| AppError::bad_field("id", e.0))?;
-            pick_list::delete_entry(store, &caller, kind, &entry).await?;
+                .map_err(|e| HttpError::bad_field("id", e.0))?;
+            pick_lists::delete_entry(store, &caller, kind, &entry).await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Route::GetTenant => Ok(json(
@@ -251,18 +252,18 @@ fn user_response(status: StatusCode, user: &User) -> Response<Body> {
     json_with_headers(status, &UserView::from(user), &headers)
 }
 
-fn parse_user_id(id: Option<&str>) -> Result<UserId, AppError> {
+fn parse_user_id(id: Option<&str>) -> Result<UserId, HttpError> {
     let raw = id.unwrap_or_default();
-    UserId::parse(raw).map_err(|e| AppError::bad_field("id", e.0))
+    UserId::parse(raw).map_err(|e| HttpError::bad_field("id", e.0))
 }
 
-fn parse_department_id(id: Option<&str>) -> Result<DepartmentId, AppError> {
-    DepartmentId::parse(id.unwrap_or_default()).map_err(|e| AppError::bad_field("id", e.0))
+fn parse_department_id(id: Option<&str>) -> Result<DepartmentId, HttpError> {
+    DepartmentId::parse(id.unwrap_or_default()).map_err(|e| HttpError::bad_field("id", e.0))
 }
 
 /// The `If-Match` header as the domain's precondition; 400 only for a value that is not an
 /// entity tag (or list of them) at all.
-fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, AppError> {
+fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, HttpError> {
     let Some(value) = headers.get("if-match") else {
         return Ok(None);
     };
@@ -272,7 +273,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, AppError> {
         .and_then(roster_http::parse_if_match)
         .map(Some)
         .ok_or_else(|| {
-            AppError::bad_field(
+            HttpError::bad_field(
                 "If-Match",
                 "must be the ETag you read (like \"3\"), a list of them, or *",
             )
@@ -293,11 +294,11 @@ struct PasswordBody {
 }
 
 impl PasswordBody {
-    fn into_change(self) -> Result<PasswordChange, AppError> {
+    fn into_change(self) -> Result<PasswordChange, HttpError> {
         match (self.generate, self.password) {
             (Some(true), None) => Ok(PasswordChange::Generate),
             (None | Some(false), Some(p)) => Ok(PasswordChange::Set(p)),
-            _ => Err(AppError::bad_request(
+            _ => Err(HttpError::bad_request(
                 "send either {\"generate\": true} or {\"password\": \"...\"}",
             )),
         }
@@ -310,72 +311,12 @@ struct ActivationBody {
     channels: Option<BTreeSet<Channel>>,
 }
 
-fn enum_param<T>(
-    raw: Option<&str>,
-    name: &str,
-    parse: fn(&str) -> Option<T>,
-    choices: fn() -> String,
-) -> Result<Option<T>, AppError> {
-    raw.map(|raw| {
-        parse(raw).ok_or_else(|| AppError::bad_field(name, format!("must be one of {}", choices())))
-    })
-    .transpose()
-}
-
-fn list_query(request: &Request) -> Result<UserQuery, AppError> {
-    let params = request.query_string_parameters();
-    let get = |name: &str| params.first(name).map(str::trim).filter(|v| !v.is_empty());
-    let role = enum_param(get("role"), "role", Role::parse_loose, Role::choices)?;
-    let status = enum_param(
-        get("status"),
-        "status",
-        UserStatus::parse_loose,
-        UserStatus::choices,
-    )?;
-    let kind = enum_param(
-        get("kind"),
-        "kind",
-        UserKind::parse_loose,
-        UserKind::choices,
-    )?;
-    let department_id = get("department_id")
-        .map(|raw| DepartmentId::parse(raw).map_err(|e| AppError::bad_field("department_id", e.0)))
-        .transpose()?;
-    let hide_system = match get("hide_system") {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => return Err(AppError::bad_field("hide_system", "must be true or false")),
-    };
-    let limit = match get("limit") {
-        None => 0,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=UserQuery::MAX_LIMIT).contains(&n) => n,
-            _ => {
-                return Err(AppError::bad_field(
-                    "limit",
-                    format!("must be a whole number from 1 to {}", UserQuery::MAX_LIMIT),
-                ));
-            }
-        },
-    };
-    Ok(UserQuery {
-        text: get("q").map(str::to_owned),
-        department_id,
-        role,
-        status,
-        kind,
-        hide_system,
-        limit,
-        cursor: get("cursor").map(str::to_owned),
-    })
-}
-
 /// The tenant's users as CSV: inline when small, else an S3 object behind a pre-signed link.
 async fn export<S, P, X>(
     app: &App<S, P, X>,
     caller: &Caller,
     request: &Request,
-) -> Result<Response<Body>, AppError>
+) -> Result<Response<Body>, HttpError>
 where
     S: ListUsers + Sync,
     X: ExportStore + Sync,
@@ -384,28 +325,29 @@ where
     match params.first("format") {
         None | Some("csv") => {}
         Some(other) => {
-            return Err(AppError::bad_field(
+            return Err(HttpError::bad_field(
                 "format",
                 format!("'{other}' is not supported; use csv"),
             ));
         }
     }
     let bytes =
-        roster_domain::export::export_users(&app.store, caller, list_query(request)?).await?;
+        roster_domain::use_cases::export::export_users(&app.store, caller, user_query(request)?)
+            .await?;
     if bytes.len() <= app.inline_export_bytes {
         return Response::builder()
             .status(StatusCode::OK)
             .header("content-type", "text/csv; charset=utf-8")
             .header("content-disposition", "attachment; filename=\"users.csv\"")
             .body(Body::Text(
-                String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))?,
+                String::from_utf8(bytes).map_err(HttpError::internal)?,
             ))
-            .map_err(|e| AppError::Internal(e.to_string()));
+            .map_err(HttpError::internal);
     }
     let url = app
         .exports
         .store_export(&caller.tenant, bytes)
         .await
-        .map_err(AppError::Internal)?;
+        .map_err(HttpError::internal)?;
     Ok(json(StatusCode::OK, &json_value!({ "url": url })))
 }

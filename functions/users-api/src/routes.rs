@@ -2,8 +2,8 @@
 //! `docs/openapi.json`.
 
 use lambda_http::http::Method;
-use roster_domain::error::AppError;
 use roster_domain::pick_list::PickListKind;
+use roster_http::HttpError;
 
 const LOCATION: PickListKind = PickListKind::Location;
 const JOB: PickListKind = PickListKind::JobDescription;
@@ -76,13 +76,14 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
 
 /// Finds the route for a request: 404 for unknown paths, 405 for a known path with another
 /// method.
-pub fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), AppError> {
+pub fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), HttpError> {
     roster_http::resolve(ROUTES, method, path)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roster_domain::error::AppError;
 
     #[test]
     fn literal_segments_win_over_ids() {
@@ -104,15 +105,15 @@ mod tests {
     fn unknown_paths_404_and_wrong_methods_405() {
         assert!(matches!(
             resolve(&Method::GET, "/v1/nothing"),
-            Err(AppError::NotFound(_))
+            Err(HttpError::App(AppError::NotFound(_)))
         ));
         assert!(matches!(
             resolve(&Method::PUT, "/v1/users"),
-            Err(AppError::MethodNotAllowed(_))
+            Err(HttpError::MethodNotAllowed(_))
         ));
         assert!(matches!(
             resolve(&Method::GET, "/v1/users//disable"),
-            Err(AppError::NotFound(_))
+            Err(HttpError::App(AppError::NotFound(_)))
         ));
     }
 }

@@ -1,14 +1,12 @@
 //! Large CSV exports go to the import bucket under `exports/{tenant}/` and are handed out as a
 //! pre-signed GET link valid for 15 minutes.
 
-use std::time::Duration;
-
 use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
-use roster_domain::export::ExportStore;
 use roster_domain::ids::TenantId;
+use roster_domain::use_cases::export::ExportStore;
 
-pub const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+use crate::s3::{s3_client, s3_error};
 
 #[derive(Clone, Debug)]
 pub struct S3ExportStore {
@@ -33,14 +31,6 @@ impl S3ExportStore {
     }
 }
 
-/// An S3 client for the emulator or AWS: path-style addressing works with both.
-pub fn s3_client(config: &aws_config::SdkConfig) -> Client {
-    let s3_config = aws_sdk_s3::config::Builder::from(config)
-        .force_path_style(true)
-        .build();
-    Client::from_conf(s3_config)
-}
-
 impl ExportStore for S3ExportStore {
     async fn store_export(&self, tenant: &TenantId, csv: Vec<u8>) -> Result<String, String> {
         let key = roster_domain::object_keys::export(tenant, &ulid::Ulid::new().to_string());
@@ -53,12 +43,7 @@ impl ExportStore for S3ExportStore {
             .body(ByteStream::from(csv))
             .send()
             .await
-            .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
-        let get = self.client.get_object().bucket(&self.bucket).key(&key);
-        let request = get
-            .presigned(crate::import_bucket::link_config()?)
-            .await
-            .map_err(|e| aws_sdk_s3::error::DisplayErrorContext(e).to_string())?;
-        Ok(request.uri().to_owned())
+            .map_err(s3_error)?;
+        crate::s3::download_link(&self.client, &self.bucket, &key).await
     }
 }

@@ -1,27 +1,13 @@
-//! The import bucket over S3 (streaming reads, reports, pre-signed links) and the
-//! continuation queue over SQS.
+//! The import bucket over S3: streaming reads of pinned versions, reports, pre-signed links.
 
 use std::collections::HashMap;
 use std::io::Read;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use roster_domain::ids::{ImportJobId, TenantId};
-use roster_domain::import::files::{ContinueJob, ImportFiles, ObjectRef, StoredObject};
+use roster_domain::import::files::{ImportFiles, ObjectRef, StoredObject};
 
-use crate::export_bucket::LINK_LIFETIME;
-
-/// Pre-signed links live 15 minutes.
-pub(crate) fn link_config() -> Result<PresigningConfig, String> {
-    PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())
-}
-
-fn s3_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
-    e: aws_sdk_s3::error::SdkError<E, R>,
-) -> String {
-    aws_sdk_s3::error::DisplayErrorContext(e).to_string()
-}
+use crate::s3::{s3_client, s3_error};
 
 #[derive(Clone, Debug)]
 pub struct S3ImportFiles {
@@ -40,7 +26,7 @@ impl S3ImportFiles {
     /// The bucket named by `ROSTER_IMPORT_BUCKET`.
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
         Ok(Self::new(
-            crate::s3_client(config),
+            s3_client(config),
             crate::required_env("ROSTER_IMPORT_BUCKET")?,
         ))
     }
@@ -178,70 +164,10 @@ impl ImportFiles for S3ImportFiles {
     }
 
     async fn download_link(&self, key: &str) -> Result<String, String> {
-        let get = self.client.get_object().bucket(&self.bucket).key(key);
-        Ok(get
-            .presigned(link_config()?)
-            .await
-            .map_err(s3_error)?
-            .uri()
-            .to_owned())
+        crate::s3::download_link(&self.client, &self.bucket, key).await
     }
 
     async fn upload_link(&self, key: &str) -> Result<String, String> {
-        let put = self.client.put_object().bucket(&self.bucket).key(key);
-        Ok(put
-            .presigned(link_config()?)
-            .await
-            .map_err(s3_error)?
-            .uri()
-            .to_owned())
-    }
-}
-
-/// The message that continues a job: `{"tenant_id", "job_id"}` on the continuation queue.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct Continuation {
-    pub tenant_id: TenantId,
-    pub job_id: ImportJobId,
-}
-
-#[derive(Clone, Debug)]
-pub struct SqsContinuation {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-}
-
-impl SqsContinuation {
-    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        Self {
-            client,
-            queue_url: queue_url.into(),
-        }
-    }
-
-    /// The queue named by `ROSTER_IMPORT_QUEUE_URL`.
-    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        Ok(Self::new(
-            aws_sdk_sqs::Client::new(config),
-            crate::required_env("ROSTER_IMPORT_QUEUE_URL")?,
-        ))
-    }
-}
-
-impl ContinueJob for SqsContinuation {
-    async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
-        let body = serde_json::to_string(&Continuation {
-            tenant_id: tenant.clone(),
-            job_id: *job,
-        })
-        .map_err(|e| e.to_string())?;
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
+        crate::s3::upload_link(&self.client, &self.bucket, key).await
     }
 }

@@ -1,7 +1,7 @@
 //! Import jobs: one item per job, listed by upload time through `by_tenant`.
 
 use roster_domain::ids::{ImportJobId, TenantId};
-use roster_domain::import_job::ImportJob;
+use roster_domain::import::job::ImportJob;
 use roster_domain::store::{ImportJobStore, StoreError, StoreResult};
 use time::OffsetDateTime;
 

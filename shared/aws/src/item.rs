@@ -147,31 +147,96 @@ impl crate::DynamoStore {
         partition: String,
         sk_between: Option<(&str, String, String)>,
     ) -> Result<Vec<Item>, StoreError> {
+        let range = match sk_between {
+            Some((attribute, from, to)) => SortRange::Between {
+                attribute,
+                from,
+                to,
+            },
+            None => SortRange::All,
+        };
+        let query = PartitionQuery {
+            index,
+            pk_attribute,
+            partition,
+            range,
+            page_size: None,
+        };
         let mut items = Vec::new();
+        self.query_pages(&query, |page| {
+            items.extend(page);
+            Ok(false)
+        })
+        .await?;
+        Ok(items)
+    }
+
+    /// Reads a partition page by page, giving each page to `enough`, until it says `true` or
+    /// the partition ends; `true` when the partition was read to its end. The one pagination
+    /// loop of the crate.
+    pub(crate) async fn query_pages(
+        &self,
+        query: &PartitionQuery<'_>,
+        mut enough: impl FnMut(Vec<Item>) -> Result<bool, StoreError>,
+    ) -> Result<bool, StoreError> {
         let mut start: Option<Item> = None;
         loop {
             let mut request = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .set_index_name(index.map(str::to_owned))
-                .expression_attribute_names("#pk", pk_attribute)
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .set_exclusive_start_key(start.take());
-            request = match &sk_between {
-                Some((sk_attribute, from, to)) => request
+                .set_index_name(query.index.map(str::to_owned))
+                .expression_attribute_names("#pk", query.pk_attribute)
+                .expression_attribute_values(":pk", s(query.partition.clone()))
+                .set_exclusive_start_key(start.take())
+                .set_limit(query.page_size);
+            request = match &query.range {
+                SortRange::All => request.key_condition_expression("#pk = :pk"),
+                SortRange::Between {
+                    attribute,
+                    from,
+                    to,
+                } => request
                     .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                    .expression_attribute_names("#sk", *sk_attribute)
+                    .expression_attribute_names("#sk", *attribute)
                     .expression_attribute_values(":from", s(from.clone()))
                     .expression_attribute_values(":to", s(to.clone())),
-                None => request.key_condition_expression("#pk = :pk"),
+                SortRange::After { attribute, after } => request
+                    .key_condition_expression("#pk = :pk AND #sk > :after")
+                    .expression_attribute_names("#sk", *attribute)
+                    .expression_attribute_values(":after", s(after.clone())),
             };
             let out = request.send().await.map_err(crate::classify)?;
-            items.extend(out.items.unwrap_or_default());
+            let done = enough(out.items.unwrap_or_default())?;
             match out.last_evaluated_key {
-                Some(last) => start = Some(last),
-                None => return Ok(items),
+                Some(last) if !done => start = Some(last),
+                Some(_) => return Ok(false),
+                None => return Ok(true),
             }
         }
     }
+}
+
+/// Which sort keys of a partition a query reads.
+pub(crate) enum SortRange<'a> {
+    All,
+    Between {
+        attribute: &'a str,
+        from: String,
+        to: String,
+    },
+    After {
+        attribute: &'a str,
+        after: String,
+    },
+}
+
+/// A query of one partition of the table (`index: None`) or of an index.
+pub(crate) struct PartitionQuery<'a> {
+    pub index: Option<&'a str>,
+    pub pk_attribute: &'a str,
+    pub partition: String,
+    pub range: SortRange<'a>,
+    /// Items per request (`None`: DynamoDB's 1 MB pages).
+    pub page_size: Option<i32>,
 }

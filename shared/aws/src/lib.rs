@@ -6,6 +6,7 @@
 mod activation_codes;
 mod activation_log;
 mod activation_publisher;
+mod continuation;
 mod cursor;
 mod departments;
 mod error;
@@ -17,15 +18,19 @@ pub mod keys;
 mod messaging;
 mod named;
 mod pick_lists;
+mod s3;
 mod settings;
 pub mod telemetry;
+mod transaction;
 mod users;
 
 pub use activation_publisher::SnsActivationPublisher;
+pub use continuation::{Continuation, SqsContinuation};
 pub use error::classify;
-pub use export_bucket::{S3ExportStore, s3_client};
-pub use import_bucket::{Continuation, S3ImportFiles, SqsContinuation};
+pub use export_bucket::S3ExportStore;
+pub use import_bucket::S3ImportFiles;
 pub use messaging::{DELIVERY_ATTEMPTS, SesEmail, SnsSms};
+pub use s3::s3_client;
 
 use aws_sdk_dynamodb::Client;
 

@@ -2,13 +2,12 @@
 //! a name claim item are written in one transaction, so two admins creating "Field Ops" at
 //! once cannot both succeed, and a rename moves the claim atomically.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use roster_domain::store::{StoreError, StoreResult};
 
 use crate::DynamoStore;
 use crate::item::{Item, key, s};
+use crate::transaction::{Cancelled, build_err};
 
 /// What happens to the record itself in the transaction.
 pub(crate) enum RecordWrite {
@@ -27,10 +26,6 @@ pub(crate) enum RecordWrite {
 pub(crate) struct NameClaims {
     pub take: Option<(String, String)>,
     pub free: Option<(String, String)>,
-}
-
-fn build_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("invalid request: {e}"))
 }
 
 impl DynamoStore {
@@ -89,48 +84,16 @@ impl DynamoStore {
                 .map_err(build_err)?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => Err(explain(err, on_record_failure, claim_at)),
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(Cancelled::Condition(0)) => Err(on_record_failure),
+            Err(Cancelled::Condition(i)) if claim_at == Some(i) => Err(StoreError::NameTaken),
+            Err(Cancelled::Condition(i)) => Err(StoreError::Unavailable(format!(
+                "the condition of transaction item {i} failed"
+            ))),
+            // Two admins writing the same name at once: the loser may simply retry.
+            Err(Cancelled::Conflict) => Err(StoreError::Throttled),
+            Err(Cancelled::Other(e)) => Err(e),
         }
-    }
-}
-
-fn explain(
-    err: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
-    on_record_failure: StoreError,
-    claim_at: Option<usize>,
-) -> StoreError {
-    let reasons = match &err {
-        SdkError::ServiceError(service) => match service.err() {
-            TransactWriteItemsError::TransactionCanceledException(e) => {
-                e.cancellation_reasons().to_vec()
-            }
-            _ => return crate::classify(err),
-        },
-        _ => return crate::classify(err),
-    };
-    let failed = |i: usize| {
-        reasons
-            .get(i)
-            .is_some_and(|r| r.code() == Some("ConditionalCheckFailed"))
-    };
-    if failed(0) {
-        on_record_failure
-    } else if claim_at.is_some_and(failed) {
-        StoreError::NameTaken
-    } else if reasons
-        .iter()
-        .any(|r| r.code() == Some("TransactionConflict"))
-    {
-        StoreError::Throttled
-    } else {
-        crate::classify(err)
     }
 }

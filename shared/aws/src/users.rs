@@ -8,8 +8,6 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem};
 use futures::future::try_join_all;
 use roster_domain::ids::{TenantId, UserId};
@@ -23,8 +21,11 @@ use roster_domain::user::{StatusChange, User};
 use crate::DynamoStore;
 use crate::cursor::Cursor;
 use crate::error::classify;
-use crate::item::{Item, from_item, key, n, record_item, s, string_attr};
+use crate::item::{
+    Item, PartitionQuery, SortRange, from_item, key, n, record_item, s, string_attr,
+};
 use crate::keys::{self, AFTER_PREFIX, AFTER_TERM, Index, SearchField, USER_SHARDS};
+use crate::transaction::{Cancelled, build_err};
 
 const ENTITY: &str = "user";
 
@@ -51,10 +52,6 @@ impl Tx {
         self.items.push(item);
         self.roles.push(role);
     }
-}
-
-fn build_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("invalid request: {e}"))
 }
 
 impl DynamoStore {
@@ -207,15 +204,20 @@ impl DynamoStore {
 
     async fn run(&self, tx: Tx, missing_user: StoreError) -> StoreResult<()> {
         let Tx { items, roles } = tx;
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => Err(explain_cancellation(err, &roles, missing_user)),
+        match self.transact(items).await {
+            Ok(()) => Ok(()),
+            Err(Cancelled::Condition(i)) => Err(match roles.get(i) {
+                Some(Role::User) => missing_user,
+                Some(Role::NewClaim(field)) => StoreError::Conflict { field: *field },
+                Some(Role::Department) => StoreError::MissingDepartment,
+                // Our own claim vanished or belongs to someone else: the user changed under us.
+                Some(Role::OldClaim) => StoreError::VersionMismatch,
+                Some(Role::Archive) | None => {
+                    StoreError::Unavailable(format!("the condition of transaction item {i} failed"))
+                }
+            }),
+            Err(Cancelled::Conflict) => Err(StoreError::VersionMismatch),
+            Err(Cancelled::Other(e)) => Err(e),
         }
     }
 
@@ -232,45 +234,6 @@ impl DynamoStore {
             .and_then(|id| UserId::parse(id).ok())
             .ok_or_else(|| StoreError::Unavailable("claim without a valid user_id".into()))?;
         self.get_user(tenant, &user_id).await
-    }
-}
-
-/// Turns a cancelled transaction into the domain error its first failed item explains.
-fn explain_cancellation(
-    err: SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
-    roles: &[Role],
-    missing_user: StoreError,
-) -> StoreError {
-    let reasons = match &err {
-        SdkError::ServiceError(service) => match service.err() {
-            TransactWriteItemsError::TransactionCanceledException(e) => {
-                Some(e.cancellation_reasons().to_vec())
-            }
-            _ => None,
-        },
-        _ => None,
-    };
-    let Some(reasons) = reasons else {
-        return classify(err);
-    };
-    let failed = reasons
-        .iter()
-        .zip(roles)
-        .find(|(reason, _)| reason.code() == Some("ConditionalCheckFailed"));
-    match failed {
-        Some((_, Role::User)) => missing_user,
-        Some((_, Role::NewClaim(field))) => StoreError::Conflict { field: *field },
-        Some((_, Role::Department)) => StoreError::MissingDepartment,
-        // Our own claim vanished or belongs to someone else: the user changed under us.
-        Some((_, Role::OldClaim)) => StoreError::VersionMismatch,
-        Some((_, Role::Archive)) => classify(err),
-        None if reasons
-            .iter()
-            .any(|r| r.code() == Some("TransactionConflict")) =>
-        {
-            StoreError::VersionMismatch
-        }
-        None => classify(err),
     }
 }
 
@@ -474,48 +437,32 @@ impl DynamoStore {
         query: &UserQuery,
         limit: usize,
     ) -> StoreResult<ShardPage> {
+        let read = PartitionQuery {
+            index: Some(index.name),
+            pk_attribute: index.pk,
+            partition,
+            range: match after {
+                Some(after) => SortRange::After {
+                    attribute: index.sk,
+                    after: after.to_string(),
+                },
+                None => SortRange::All,
+            },
+            page_size: Some(limit.clamp(10, 1000) as i32),
+        };
         let mut items = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let mut request = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index.name)
-                .expression_attribute_names("#pk", index.pk)
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .set_exclusive_start_key(start.take())
-                .limit(limit.clamp(10, 1000) as i32);
-            request = match after {
-                Some(after) => request
-                    .key_condition_expression("#pk = :pk AND #sk > :after")
-                    .expression_attribute_names("#sk", index.sk)
-                    .expression_attribute_values(":after", s(after.to_string())),
-                None => request.key_condition_expression("#pk = :pk"),
-            };
-            let out = request.send().await.map_err(classify)?;
-            for item in out.items.unwrap_or_default() {
-                let user: User = from_item(item, ENTITY)?;
-                if query.matches(&user) {
-                    items.push(user);
+        let exhausted = self
+            .query_pages(&read, |page| {
+                for item in page {
+                    let user: User = from_item(item, ENTITY)?;
+                    if query.matches(&user) {
+                        items.push(user);
+                    }
                 }
-            }
-            match out.last_evaluated_key {
-                Some(last) if items.len() < limit => start = Some(last),
-                Some(_) => {
-                    return Ok(ShardPage {
-                        items,
-                        exhausted: false,
-                    });
-                }
-                None => {
-                    return Ok(ShardPage {
-                        items,
-                        exhausted: true,
-                    });
-                }
-            }
-        }
+                Ok(items.len() >= limit)
+            })
+            .await?;
+        Ok(ShardPage { items, exhausted })
     }
 
     /// Prefix search over the four search indexes, merged by (term, field, id).
@@ -600,62 +547,45 @@ impl DynamoStore {
             },
         };
         let to = format!("{prefix}{AFTER_PREFIX}");
+        let query = PartitionQuery {
+            index: Some(index.name),
+            pk_attribute: index.pk,
+            partition,
+            range: SortRange::Between {
+                attribute: index.sk,
+                from,
+                to,
+            },
+            page_size: Some(limit.clamp(10, 1000) as i32),
+        };
         let mut hits = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index.name)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", index.pk)
-                .expression_attribute_names("#sk", index.sk)
-                .expression_attribute_values(":pk", s(partition.clone()))
-                .expression_attribute_values(":from", s(from.clone()))
-                .expression_attribute_values(":to", s(to.clone()))
-                .set_exclusive_start_key(start.take())
-                .limit(limit.clamp(10, 1000) as i32)
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in out.items.unwrap_or_default() {
-                let Some(sk) = string_attr(&item, index.sk) else {
-                    continue;
-                };
-                if skip_exact.as_deref() == Some(sk) {
-                    continue;
+        let exhausted = self
+            .query_pages(&query, |page| {
+                for item in page {
+                    let Some(sk) = string_attr(&item, index.sk) else {
+                        continue;
+                    };
+                    if skip_exact.as_deref() == Some(sk) {
+                        continue;
+                    }
+                    let Some((term, id)) = keys::parse_search_sort_key(sk) else {
+                        continue;
+                    };
+                    let Ok(user) = UserId::parse(id) else {
+                        continue;
+                    };
+                    if is_canonical(&item, field, term, prefix) {
+                        hits.push(Hit {
+                            term: term.to_owned(),
+                            rank,
+                            user,
+                        });
+                    }
                 }
-                let Some((term, id)) = keys::parse_search_sort_key(sk) else {
-                    continue;
-                };
-                let Ok(user) = UserId::parse(id) else {
-                    continue;
-                };
-                if is_canonical(&item, field, term, prefix) {
-                    hits.push(Hit {
-                        term: term.to_owned(),
-                        rank,
-                        user,
-                    });
-                }
-            }
-            match out.last_evaluated_key {
-                Some(last) if hits.len() < limit => start = Some(last),
-                Some(_) => {
-                    return Ok(StreamPage {
-                        hits,
-                        exhausted: false,
-                    });
-                }
-                None => {
-                    return Ok(StreamPage {
-                        hits,
-                        exhausted: true,
-                    });
-                }
-            }
-        }
+                Ok(hits.len() >= limit)
+            })
+            .await?;
+        Ok(StreamPage { hits, exhausted })
     }
 
     /// Users by id, in one BatchGetItem per 100 ids (retrying unprocessed keys).

@@ -1,5 +1,6 @@
-//! The application error: what went wrong, in terms a client can act on. The HTTP layer maps
-//! each kind to one status and the JSON error shape; `Internal` text goes to logs only.
+//! The application error: what went wrong in a use case, in terms a client can act on. No
+//! HTTP here: `roster-http` maps each kind to one status and the JSON error shape (and words
+//! `VersionRequired` as the missing `If-Match`); `Internal` text goes to logs only.
 
 use crate::store::{StoreError, UniqueField};
 use crate::validation::{FieldError, ValidationErrors};
@@ -7,13 +8,9 @@ use crate::validation::{FieldError, ValidationErrors};
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{0}")]
-    MethodNotAllowed(String),
     /// The request itself is malformed (syntax, types, unknown or read-only fields, ids).
     #[error("{message}")]
     BadRequest {
@@ -28,12 +25,11 @@ pub enum AppError {
         message: String,
         fields: Vec<FieldError>,
     },
-    #[error("{0}")]
-    PreconditionRequired(String),
+    /// A change to a versioned record that does not say which version it was made from.
+    #[error("say which version of the record you read")]
+    VersionRequired,
     #[error("the record was changed by someone else: read it again and retry")]
     VersionMismatch,
-    #[error("the request body is larger than {0} bytes")]
-    PayloadTooLarge(usize),
     #[error("too many requests: retry shortly")]
     Throttled,
     /// Details for the log only.

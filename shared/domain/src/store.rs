@@ -9,11 +9,11 @@ use std::future::Future;
 
 use time::OffsetDateTime;
 
-use crate::activation::ActivationCode;
+use crate::activation::model::ActivationCode;
 use crate::department::Department;
 use crate::enums::{Role, UserKind, UserStatus};
 use crate::ids::{DepartmentId, ImportJobId, PickEntryId, TenantId, UserId};
-use crate::import_job::ImportJob;
+use crate::import::job::ImportJob;
 use crate::pick_list::{PickListEntry, PickListKind};
 use crate::tenant::TenantSettings;
 use crate::user::User;

@@ -222,7 +222,7 @@ pub struct User {
     pub password_reset_required: bool,
     /// The latest activation request's outcome (written by the sender, not by admins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activation: Option<crate::activation::ActivationState>,
+    pub activation: Option<crate::activation::model::ActivationState>,
     /// Optimistic-locking counter: starts at 1, grows by one per stored change.
     pub version: u64,
     pub created: Stamp,

@@ -7,10 +7,12 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use roster_domain::caller::{Caller, CallerRole};
 use roster_domain::error::AppError;
+
+use crate::error::HttpError;
 use roster_domain::ids::{Actor, DepartmentId, TenantId};
 
-fn unauthorized(why: &str) -> AppError {
-    AppError::Unauthorized(why.to_owned())
+fn unauthorized(why: &str) -> HttpError {
+    HttpError::Unauthorized(why.to_owned())
 }
 
 /// A list claim as API Gateway flattens it: `[admin analyst]`, or `["admin","analyst"]`, or
@@ -32,7 +34,7 @@ fn list_claim(raw: &str) -> Vec<String> {
 
 /// Builds the caller from claims; 401 when the token carries no usable identity, 403 when it
 /// carries no role this API knows.
-pub fn caller_from_claims(claims: &HashMap<String, String>) -> Result<Caller, AppError> {
+pub fn caller_from_claims(claims: &HashMap<String, String>) -> Result<Caller, HttpError> {
     let sub = claims
         .get("sub")
         .filter(|s| !s.trim().is_empty())
@@ -50,9 +52,9 @@ pub fn caller_from_claims(claims: &HashMap<String, String>) -> Result<Caller, Ap
         .filter_map(|r| CallerRole::parse(r))
         .collect();
     if roles.is_empty() {
-        return Err(AppError::Forbidden(
+        return Err(HttpError::App(AppError::Forbidden(
             "your account has no admin, manager or analyst role".into(),
-        ));
+        )));
     }
     let departments = claims
         .get("custom:department_ids")
@@ -77,7 +79,7 @@ pub fn caller_from_claims(claims: &HashMap<String, String>) -> Result<Caller, Ap
 }
 
 /// The caller of an admin request.
-pub fn caller(request: &Request) -> Result<Caller, AppError> {
+pub fn caller(request: &Request) -> Result<Caller, HttpError> {
     let claims = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx
             .authorizer
@@ -126,19 +128,22 @@ mod tests {
     fn missing_identity_is_401_and_missing_role_403() {
         let no_tenant =
             caller_from_claims(&claims(&[("sub", "u1"), ("cognito:groups", "[admin]")]));
-        assert!(matches!(no_tenant, Err(AppError::Unauthorized(_))));
+        assert!(matches!(no_tenant, Err(HttpError::Unauthorized(_))));
         let bad_tenant = caller_from_claims(&claims(&[
             ("sub", "u1"),
             ("custom:tenant_id", "a#b"),
             ("cognito:groups", "[admin]"),
         ]));
-        assert!(matches!(bad_tenant, Err(AppError::Unauthorized(_))));
+        assert!(matches!(bad_tenant, Err(HttpError::Unauthorized(_))));
         let no_role = caller_from_claims(&claims(&[
             ("sub", "u1"),
             ("custom:tenant_id", "acme"),
             ("cognito:groups", "[superhero]"),
         ]));
-        assert!(matches!(no_role, Err(AppError::Forbidden(_))));
+        assert!(matches!(
+            no_role,
+            Err(HttpError::App(AppError::Forbidden(_)))
+        ));
     }
 
     #[test]

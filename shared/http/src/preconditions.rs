@@ -2,7 +2,7 @@
 //! exist; a list of entity tags asks that its version be one of them. A tag that is not a
 //! version Roster issued can never match, so it is a 412 like any stale tag, not a 400.
 
-use roster_domain::users::Precondition;
+use roster_domain::use_cases::users::Precondition;
 
 /// `None` when the header is not an entity tag (or list of them) at all. A bare number is
 /// accepted as the version too, for clients that strip the quotes.

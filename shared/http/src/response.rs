@@ -4,6 +4,8 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use roster_domain::error::AppError;
+
+use crate::error::HttpError;
 use roster_domain::validation::FieldError;
 use serde::Serialize;
 use serde_json::json;
@@ -31,7 +33,7 @@ pub fn json_with_headers<T: Serialize>(
 ) -> Response<Body> {
     match serde_json::to_string(value) {
         Ok(body) => build(status, body, headers),
-        Err(e) => error_response(&AppError::Internal(format!("response encoding: {e}"))),
+        Err(e) => error_response(&HttpError::internal(format!("response encoding: {e}"))),
     }
 }
 
@@ -42,20 +44,13 @@ pub fn empty(status: StatusCode) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
-fn parts(error: &AppError) -> (StatusCode, &'static str, String, &[FieldError]) {
+fn app_parts(error: &AppError) -> (StatusCode, &'static str, String, &[FieldError]) {
     match error {
-        AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone(), &[]),
         AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone(), &[]),
         AppError::NotFound(what) => (
             StatusCode::NOT_FOUND,
             "not_found",
             format!("{what} not found"),
-            &[],
-        ),
-        AppError::MethodNotAllowed(m) => (
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            m.clone(),
             &[],
         ),
         AppError::BadRequest { message, fields } => (
@@ -73,21 +68,15 @@ fn parts(error: &AppError) -> (StatusCode, &'static str, String, &[FieldError]) 
         AppError::Conflict { message, fields } => {
             (StatusCode::CONFLICT, "conflict", message.clone(), fields)
         }
-        AppError::PreconditionRequired(m) => (
+        AppError::VersionRequired => (
             StatusCode::PRECONDITION_REQUIRED,
             "precondition_required",
-            m.clone(),
+            "send If-Match with the ETag of the version you read".to_owned(),
             &[],
         ),
         AppError::VersionMismatch => (
             StatusCode::PRECONDITION_FAILED,
             "version_mismatch",
-            error.to_string(),
-            &[],
-        ),
-        AppError::PayloadTooLarge(_) => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
             error.to_string(),
             &[],
         ),
@@ -106,8 +95,27 @@ fn parts(error: &AppError) -> (StatusCode, &'static str, String, &[FieldError]) 
     }
 }
 
+fn parts(error: &HttpError) -> (StatusCode, &'static str, String, &[FieldError]) {
+    match error {
+        HttpError::App(e) => app_parts(e),
+        HttpError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone(), &[]),
+        HttpError::MethodNotAllowed(m) => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            m.clone(),
+            &[],
+        ),
+        HttpError::PayloadTooLarge(_) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            error.to_string(),
+            &[],
+        ),
+    }
+}
+
 /// The error as a response. Internal details are logged here and never sent.
-pub fn error_response(error: &AppError) -> Response<Body> {
+pub fn error_response(error: &HttpError) -> Response<Body> {
     let (status, code, message, fields) = parts(error);
     if status.is_server_error() {
         tracing::error!(error = %error, "request failed");
@@ -116,8 +124,8 @@ pub fn error_response(error: &AppError) -> Response<Body> {
     }
     let body = json!({ "error": { "code": code, "message": message, "fields": fields } });
     let headers: Vec<(&str, String)> = match error {
-        AppError::Throttled => vec![("retry-after", "1".to_owned())],
-        AppError::Unauthorized(_) => vec![("www-authenticate", "Bearer".to_owned())],
+        HttpError::App(AppError::Throttled) => vec![("retry-after", "1".to_owned())],
+        HttpError::Unauthorized(_) => vec![("www-authenticate", "Bearer".to_owned())],
         _ => vec![],
     };
     build(status, body.to_string(), &headers)

@@ -3,6 +3,8 @@
 use lambda_http::http::Method;
 use roster_domain::error::AppError;
 
+use crate::error::HttpError;
+
 /// The `{id}` of a path, if its template has one; `None` when the path does not match.
 fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
     let mut id = None;
@@ -24,7 +26,7 @@ pub fn resolve<'p, R: Copy>(
     routes: &[(&str, &str, R)],
     method: &Method,
     path: &'p str,
-) -> Result<(R, Option<&'p str>), AppError> {
+) -> Result<(R, Option<&'p str>), HttpError> {
     let candidates: Vec<(&str, R, Option<&str>)> = routes
         .iter()
         .filter_map(|(m, template, route)| matches(template, path).map(|id| (*m, *route, id)))
@@ -35,7 +37,7 @@ pub fn resolve<'p, R: Copy>(
         .filter(|(_, _, id)| !literal || id.is_none())
         .collect();
     if candidates.is_empty() {
-        return Err(AppError::NotFound("route"));
+        return Err(AppError::NotFound("route").into());
     }
     candidates
         .iter()
@@ -43,7 +45,7 @@ pub fn resolve<'p, R: Copy>(
         .map(|(_, route, id)| (*route, *id))
         .ok_or_else(|| {
             let allowed: Vec<&str> = candidates.iter().map(|(m, _, _)| *m).collect();
-            AppError::MethodNotAllowed(format!(
+            HttpError::MethodNotAllowed(format!(
                 "{method} is not allowed here; use {}",
                 allowed.join(", ")
             ))

@@ -11,7 +11,7 @@
 use super::files::{ImportFiles, ObjectRef, StoredObject};
 use super::runner::ImportError;
 use crate::ids::{Actor, ImportJobId};
-use crate::import_job::{ImportJob, ImportMode, ImportStatus, Uploader};
+use crate::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use crate::object_keys::{UploadKey, parse_upload};
 use crate::store::{ImportJobStore, StoreError};
 

@@ -5,7 +5,7 @@ pub mod columns;
 pub mod directory;
 pub mod files;
 pub mod intake;
-pub mod jobs;
+pub mod job;
 pub mod legacy_formats;
 pub mod report;
 pub mod rows;

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::columns::{Column, HeaderMap, template_columns};
 use super::legacy_formats::{write_ods, write_xls};
-use crate::export::neutralise;
+use crate::use_cases::export::neutralise;
 use crate::validation::FieldError;
 
 const MASK: &str = "********";

@@ -4,7 +4,7 @@
 use super::{ImportError, ImportStore, Run, RunOutcome};
 use crate::activation::PublishActivation;
 use crate::import::files::{ContinueJob, ImportFiles};
-use crate::import_job::ImportStatus;
+use crate::import::job::ImportStatus;
 use crate::store::UserQuery;
 
 impl<S, F, P, C> Run<'_, S, F, P, C>

@@ -31,7 +31,7 @@ use super::report::{FailedRow, TextEncoding};
 use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROWS, Row, SheetEvent};
 use crate::activation::{ActivationRequest, PublishActivation};
 use crate::ids::{ImportJobId, TenantId};
-use crate::import_job::{ImportJob, ImportMode, ImportStatus};
+use crate::import::job::{ImportJob, ImportMode, ImportStatus};
 use crate::password::HashError;
 use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{ImportJobStore, StoreError};

@@ -5,11 +5,11 @@
 use super::ImportError;
 use crate::import::columns::HeaderMap;
 use crate::import::files::{ImportFiles, ObjectRef};
+use crate::import::job::{ImportJob, ImportStatus};
 use crate::import::report::{
     FailedRow, ReportFormat, TextEncoding, write_report, write_text_report,
 };
 use crate::import::sheet::FileFormat;
-use crate::import_job::{ImportJob, ImportStatus};
 use crate::object_keys;
 
 /// Keeps one chunk's failed rows (sorted) until the report is written.

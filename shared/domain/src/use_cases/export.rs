@@ -132,7 +132,7 @@ pub async fn export_users<S: crate::store::ListUsers>(
     query.cursor = None;
     let mut csv = CsvExport::new(Vec::new()).map_err(|e| AppError::Internal(e.to_string()))?;
     loop {
-        let page = crate::users::list_users(store, caller, query.clone()).await?;
+        let page = crate::use_cases::users::list_users(store, caller, query.clone()).await?;
         for user in &page.items {
             csv.write(user)
                 .map_err(|e| AppError::Internal(e.to_string()))?;

@@ -116,7 +116,7 @@ fn check_field_names(body: &Map<String, Value>, allow_password: bool) -> Result<
         if name == "password" && !allow_password {
             return Err(AppError::bad_field(
                 "password",
-                "is changed with POST /v1/users/{id}/password",
+                "is changed with the password operation, not with a profile update",
             ));
         }
         if !known.contains(name) {
@@ -291,11 +291,7 @@ where
     S: GetUser + UpdateUser + TenantSettingsStore + PickListStore,
 {
     caller.require(Permission::ChangeUsers)?;
-    let precondition = if_match.ok_or_else(|| {
-        AppError::PreconditionRequired(
-            "send If-Match with the version you read (the ETag of GET /v1/users/{id})".into(),
-        )
-    })?;
+    let precondition = if_match.ok_or(AppError::VersionRequired)?;
     let user = get_writable(store, caller, id).await?;
     if !precondition.admits(user.version) {
         return Err(AppError::VersionMismatch);

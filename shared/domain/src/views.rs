@@ -1,10 +1,12 @@
-//! How a user looks to API clients and in exports: never any password material.
+//! What API clients see of a record: the one place response bodies are shaped, and never any
+//! password, code or storage detail.
 
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::enums::UserStatus;
-use crate::ids::{Actor, UserId};
+use crate::ids::{Actor, ImportJobId, UserId};
+use crate::import::job::{ImportCounts, ImportJob, ImportMode, ImportStatus};
 use crate::user::{User, UserProfile};
 
 /// The JSON body of a user (`GET /v1/users/{id}`, list items).
@@ -26,7 +28,7 @@ pub struct UserView<'a> {
     pub password_set: bool,
     pub password_reset_required: bool,
     /// Outcome of the latest activation request, per channel.
-    pub activation: Option<&'a crate::activation::ActivationState>,
+    pub activation: Option<&'a crate::activation::model::ActivationState>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: &'a Actor,
@@ -54,6 +56,43 @@ impl<'a> From<&'a User> for UserView<'a> {
             created_by: &u.created.by,
             updated_at: u.updated.at,
             updated_by: &u.updated.by,
+        }
+    }
+}
+
+/// A job as clients see it.
+#[derive(Debug, Serialize)]
+pub struct ImportJobView<'a> {
+    pub id: ImportJobId,
+    pub file_name: &'a str,
+    pub mode: ImportMode,
+    pub status: ImportStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+    pub uploaded_by: &'a str,
+    pub uploaded_by_name: &'a str,
+    pub progress: u8,
+    pub counts: ImportCounts,
+    pub warnings: &'a [String],
+    pub error: Option<&'a str>,
+    pub report_available: bool,
+}
+
+impl<'a> From<&'a ImportJob> for ImportJobView<'a> {
+    fn from(j: &'a ImportJob) -> Self {
+        Self {
+            id: j.id,
+            file_name: &j.file_name,
+            mode: j.mode,
+            status: j.status,
+            uploaded_at: j.uploaded_at,
+            uploaded_by: j.uploaded_by.as_str(),
+            uploaded_by_name: j.uploader_name(),
+            progress: j.progress,
+            counts: j.counts,
+            warnings: &j.warnings,
+            error: j.error.as_deref(),
+            report_available: j.report_key.is_some(),
         }
     }
 }

@@ -1,55 +1,18 @@
 //! Use cases of the imports API: create a job with an upload link, track, cancel, report.
 
-use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime, Time};
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
 
-use super::files::{ContinueJob, ImportFiles};
 use crate::caller::{Caller, Permission};
 use crate::error::AppError;
 use crate::ids::ImportJobId;
-use crate::import_job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
+use crate::import::files::{ContinueJob, ImportFiles};
+use crate::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
 use crate::store::{ImportJobStore, StoreError};
 use crate::validation::ValidationErrors;
 
 /// The widest range a job listing may cover.
 pub const MAX_RANGE_DAYS: i64 = 16;
-
-/// A job as clients see it.
-#[derive(Debug, Serialize)]
-pub struct ImportJobView<'a> {
-    pub id: ImportJobId,
-    pub file_name: &'a str,
-    pub mode: ImportMode,
-    pub status: ImportStatus,
-    #[serde(with = "time::serde::rfc3339")]
-    pub uploaded_at: OffsetDateTime,
-    pub uploaded_by: &'a str,
-    pub uploaded_by_name: &'a str,
-    pub progress: u8,
-    pub counts: ImportCounts,
-    pub warnings: &'a [String],
-    pub error: Option<&'a str>,
-    pub report_available: bool,
-}
-
-impl<'a> From<&'a ImportJob> for ImportJobView<'a> {
-    fn from(j: &'a ImportJob) -> Self {
-        Self {
-            id: j.id,
-            file_name: &j.file_name,
-            mode: j.mode,
-            status: j.status,
-            uploaded_at: j.uploaded_at,
-            uploaded_by: j.uploaded_by.as_str(),
-            uploaded_by_name: j.uploader_name(),
-            progress: j.progress,
-            counts: j.counts,
-            warnings: &j.warnings,
-            error: j.error.as_deref(),
-            report_available: j.report_key.is_some(),
-        }
-    }
-}
 
 /// `POST /v1/imports` body.
 #[derive(Debug, Deserialize)]
@@ -122,48 +85,39 @@ pub async fn create_import<S: ImportJobStore, F: ImportFiles>(
     Ok((job, url))
 }
 
-/// `from`/`to` as clients send them: a date (`2026-11-01`, a whole UTC day) or RFC 3339.
-fn parse_bound(field: &str, raw: &str, end: bool) -> Result<OffsetDateTime, AppError> {
-    if let Ok(t) = OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
-        return Ok(t);
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(raw, format).map_err(|_| {
-        AppError::bad_field(field, "must be a date (YYYY-MM-DD) or an RFC 3339 time")
-    })?;
-    let start = date.with_time(Time::MIDNIGHT).assume_utc();
-    Ok(if end {
-        start + Duration::days(1)
-    } else {
-        start
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum JobSort {
     FileName,
+    #[default]
     UploadedAt,
     UploadedBy,
     Status,
+}
+
+/// Which jobs to list and how to order them.
+#[derive(Debug, Clone, Default)]
+pub struct ImportQuery {
+    /// Uploaded at or after (default: 16 days before `to`).
+    pub from: Option<OffsetDateTime>,
+    /// Uploaded before (default: now).
+    pub to: Option<OffsetDateTime>,
+    pub sort: JobSort,
+    /// Default: newest first when sorted by upload time, else ascending.
+    pub descending: Option<bool>,
 }
 
 /// Jobs uploaded in a range of at most 16 days (default: the last 16), sorted as asked.
 pub async fn list_imports<S: ImportJobStore>(
     store: &S,
     caller: &Caller,
-    from: Option<&str>,
-    to: Option<&str>,
-    sort: Option<&str>,
-    order: Option<&str>,
+    query: &ImportQuery,
 ) -> Result<Vec<ImportJob>, AppError> {
-    let to = match to {
-        Some(raw) => parse_bound("to", raw, true)?,
-        None => OffsetDateTime::now_utc() + Duration::milliseconds(1),
-    };
-    let from = match from {
-        Some(raw) => parse_bound("from", raw, false)?,
-        None => to - Duration::days(MAX_RANGE_DAYS),
-    };
+    let to = query
+        .to
+        .unwrap_or_else(|| OffsetDateTime::now_utc() + Duration::milliseconds(1));
+    let from = query
+        .from
+        .unwrap_or_else(|| to - Duration::days(MAX_RANGE_DAYS));
     if from >= to {
         return Err(AppError::bad_field("from", "must be before to"));
     }
@@ -173,24 +127,8 @@ pub async fn list_imports<S: ImportJobStore>(
             format!("the range may cover at most {MAX_RANGE_DAYS} days"),
         ));
     }
-    let sort = match sort {
-        None | Some("uploaded_at") => JobSort::UploadedAt,
-        Some("file_name") => JobSort::FileName,
-        Some("uploaded_by") => JobSort::UploadedBy,
-        Some("status") => JobSort::Status,
-        Some(_) => {
-            return Err(AppError::bad_field(
-                "sort",
-                "must be file_name, uploaded_at, uploaded_by or status",
-            ));
-        }
-    };
-    let descending = match order {
-        None => sort == JobSort::UploadedAt,
-        Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(AppError::bad_field("order", "must be asc or desc")),
-    };
+    let sort = query.sort;
+    let descending = query.descending.unwrap_or(sort == JobSort::UploadedAt);
     let mut jobs = store.list_jobs(&caller.tenant, from, to).await?;
     jobs.sort_by(|a, b| {
         let primary = match sort {
@@ -343,15 +281,6 @@ pub async fn proceed_import<S: ImportJobStore, C: ContinueJob>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_whole_utc_days_and_times_are_exact() {
-        let from = parse_bound("from", "2026-11-01", false).unwrap();
-        let to = parse_bound("to", "2026-11-16", true).unwrap();
-        assert_eq!(to - from, Duration::days(16));
-        assert!(parse_bound("from", "2026-11-01T10:00:00+02:00", false).is_ok());
-        assert!(parse_bound("from", "yesterday", false).is_err());
-    }
 
     #[test]
     fn file_names_are_checked() {
