@@ -6,8 +6,7 @@ use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    roster_aws::telemetry::init();
-    let config = roster_aws::load_aws_config().await;
+    let config = roster_aws::cold_start().await;
     let app = App::from_environment(&config)?;
     let app = &app;
     run(service_fn(move |event: LambdaEvent<SnsEvent>| async move {

@@ -1,17 +1,10 @@
 //! Wires the public device-activation endpoint.
 
 use device_activation::handle;
-use lambda_http::{Error, run, service_fn};
 use roster_aws::DynamoStore;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    roster_aws::telemetry::init();
-    let config = roster_aws::load_aws_config().await;
-    let store = DynamoStore::from_environment(&config)?;
-    let store = &store;
-    run(service_fn(move |request| async move {
-        Ok::<_, Error>(handle(store, request).await)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    let config = roster_aws::cold_start().await;
+    roster_http::serve(DynamoStore::from_environment(&config)?, handle).await
 }

@@ -9,8 +9,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    roster_aws::telemetry::init();
-    let config = roster_aws::load_aws_config().await;
+    let config = roster_aws::cold_start().await;
     let worker = Worker::from_environment(&config)?;
     let worker = &worker;
     run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -78,3 +78,10 @@ impl DynamoStore {
 pub async fn load_aws_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
+
+/// What every function's `main` does first: JSON logs on, then the AWS configuration its
+/// clients are built from (once per cold start).
+pub async fn cold_start() -> aws_config::SdkConfig {
+    telemetry::init();
+    load_aws_config().await
+}

@@ -8,6 +8,7 @@ mod preconditions;
 mod query;
 mod response;
 mod router;
+mod serve;
 
 pub use body::{MAX_BODY_BYTES, json_body, json_object};
 pub use claims::caller;
@@ -16,3 +17,4 @@ pub use preconditions::parse_if_match;
 pub use query::{import_query, user_query};
 pub use response::{empty, error_response, json, json_with_headers};
 pub use router::resolve;
+pub use serve::serve;
