@@ -1,0 +1,271 @@
+"""The patched moto keeps the DynamoDB semantics the project's tests rely on."""
+
+import random
+import threading
+import unittest
+
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
+
+import moto_patches
+
+moto_patches.apply()
+
+TABLE = "patched"
+
+
+def s(value):
+    return {"S": value}
+
+
+class PatchedDynamo(unittest.TestCase):
+    def setUp(self):
+        self.mock = mock_aws()
+        self.mock.start()
+        self.db = boto3.client("dynamodb", region_name="us-east-1")
+        self.db.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "g", "gs")
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "byG",
+                    "KeySchema": [
+                        {"AttributeName": "g", "KeyType": "HASH"},
+                        {"AttributeName": "gs", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+
+    def tearDown(self):
+        self.mock.stop()
+
+    def put(self, pk, sk, **attrs):
+        item = {"pk": s(pk), "sk": s(sk), **{k: s(v) for k, v in attrs.items()}}
+        self.db.put_item(TableName=TABLE, Item=item)
+
+    def get(self, pk, sk):
+        return self.db.get_item(TableName=TABLE, Key={"pk": s(pk), "sk": s(sk)}).get("Item")
+
+    def by_g(self, g, limit=None):
+        """Every (pk, sk) under index hash `g`, paging with `limit` items per request."""
+        found, start = [], None
+        while True:
+            args = {
+                "TableName": TABLE,
+                "IndexName": "byG",
+                "KeyConditionExpression": "g = :g",
+                "ExpressionAttributeValues": {":g": s(g)},
+            }
+            if limit:
+                args["Limit"] = limit
+            if start:
+                args["ExclusiveStartKey"] = start
+            out = self.db.query(**args)
+            found += [(i["pk"]["S"], i["sk"]["S"]) for i in out["Items"]]
+            start = out.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    def cancelled(self, items):
+        with self.assertRaises(ClientError) as raised:
+            self.db.transact_write_items(TransactItems=items)
+        return raised.exception.response
+
+    def test_a_cancelled_transaction_undoes_its_puts_updates_and_deletes(self):
+        self.put("a", "1", v="old", g="G", gs="1")
+        self.put("b", "1", v="keep", g="G", gs="2")
+        response = self.cancelled(
+            [
+                {"Put": {"TableName": TABLE, "Item": {"pk": s("new"), "sk": s("1"), "g": s("G"), "gs": s("0")}}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": s("a"), "sk": s("1")},
+                        "UpdateExpression": "SET v = :v, g = :g",
+                        "ExpressionAttributeValues": {":v": s("changed"), ":g": s("H")},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": {"pk": s("b"), "sk": s("1")}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": {"pk": s("missing"), "sk": s("1")},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+        self.assertEqual(response["Error"]["Code"], "TransactionCanceledException")
+        codes = [r["Code"] for r in response["CancellationReasons"]]
+        self.assertEqual(codes, ["None", "None", "None", "ConditionalCheckFailed"])
+        self.assertIsNone(self.get("new", "1"))
+        self.assertEqual(self.get("a", "1")["v"], s("old"))
+        self.assertEqual(self.get("b", "1")["v"], s("keep"))
+        self.assertEqual(self.by_g("G"), [("a", "1"), ("b", "1")])
+        self.assertEqual(self.by_g("H"), [])
+
+    def test_a_committed_transaction_writes_every_item(self):
+        self.put("a", "1", v="old")
+        self.db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": {"pk": s("c"), "sk": s("1"), "g": s("G"), "gs": s("1")},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": {"pk": s("a"), "sk": s("1")}}},
+            ]
+        )
+        self.assertIsNone(self.get("a", "1"))
+        self.assertEqual(self.by_g("G"), [("c", "1")])
+
+    def test_two_writes_of_one_item_are_refused_whole(self):
+        self.put("a", "1", v="old")
+        with self.assertRaises(ClientError) as raised:
+            self.db.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": TABLE, "Item": {"pk": s("z"), "sk": s("1")}}},
+                    {"Put": {"TableName": TABLE, "Item": {"pk": s("a"), "sk": s("1"), "v": s("x")}}},
+                    {"Delete": {"TableName": TABLE, "Key": {"pk": s("a"), "sk": s("1")}}},
+                ]
+            )
+        self.assertEqual(raised.exception.response["Error"]["Code"], "ValidationException")
+        self.assertIsNone(self.get("z", "1"))
+        self.assertEqual(self.get("a", "1")["v"], s("old"))
+
+    def test_a_failed_put_condition_names_its_item(self):
+        self.put("taken", "1")
+        response = self.cancelled(
+            [
+                {"Put": {"TableName": TABLE, "Item": {"pk": s("free"), "sk": s("1")}}},
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": {"pk": s("taken"), "sk": s("1")},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+        codes = [r["Code"] for r in response["CancellationReasons"]]
+        self.assertEqual(codes, ["None", "ConditionalCheckFailed"])
+        self.assertIsNone(self.get("free", "1"))
+
+    def test_table_and_index_queries_page_through_their_partition_once(self):
+        for i in range(25):
+            self.put("p", f"{i:03}", g="G" if i % 2 else "other", gs=f"{100 - i:03}")
+            self.put("q", f"{i:03}")
+        out = self.db.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues={":p": s("p"), ":a": s("005"), ":b": s("009")},
+        )
+        self.assertEqual([i["sk"]["S"] for i in out["Items"]], ["005", "006", "007", "008", "009"])
+        expected = [("p", f"{i:03}") for i in reversed(range(1, 25, 2))]
+        self.assertEqual(self.by_g("G"), expected)
+        self.assertEqual(self.by_g("G", limit=5), expected)
+
+    def test_neither_transactions_nor_queries_walk_the_whole_table(self):
+        """What makes imports linear: no table copy per transaction, no table listing per query."""
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[TABLE]
+        table.__dict__["uncopyable"] = threading.Lock()  # deepcopy of the table would raise
+
+        def listed():
+            raise AssertionError("the whole table was listed")
+
+        self.put("a", "1", g="G", gs="1")
+        table.__dict__["all_items"] = listed
+        self.db.transact_write_items(
+            TransactItems=[{"Put": {"TableName": TABLE, "Item": {"pk": s("b"), "sk": s("1"), "g": s("G"), "gs": s("2")}}}]
+        )
+        self.cancelled(
+            [
+                {"Delete": {"TableName": TABLE, "Key": {"pk": s("a"), "sk": s("1")}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": {"pk": s("none"), "sk": s("1")},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+        self.assertEqual(self.by_g("G", limit=1), [("a", "1"), ("b", "1")])
+        out = self.db.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": s("a")},
+        )
+        self.assertEqual(len(out["Items"]), 1)
+        del table.__dict__["all_items"]
+
+    def test_index_queries_follow_every_kind_of_write(self):
+        """A random history of writes; the index answers as a model of the table says."""
+        rng = random.Random(7)
+        model = {}
+        for step in range(400):
+            pk, g = f"u{rng.randrange(30)}", f"g{rng.randrange(4)}"
+            choice = rng.randrange(5)
+            if choice == 0:
+                self.put(pk, "1", g=g, gs=f"{step:04}")
+                model[pk] = (g, f"{step:04}")
+            elif choice == 1:
+                self.db.delete_item(TableName=TABLE, Key={"pk": s(pk), "sk": s("1")})
+                model.pop(pk, None)
+            elif choice == 2:
+                self.db.update_item(
+                    TableName=TABLE,
+                    Key={"pk": s(pk), "sk": s("1")},
+                    UpdateExpression="SET g = :g, gs = :gs",
+                    ExpressionAttributeValues={":g": s(g), ":gs": s(f"{step:04}")},
+                )
+                model[pk] = (g, f"{step:04}")
+            elif choice == 3:
+                self.db.batch_write_item(
+                    RequestItems={
+                        TABLE: [
+                            {"PutRequest": {"Item": {"pk": s(pk), "sk": s("1"), "g": s(g), "gs": s(f"{step:04}")}}}
+                        ]
+                    }
+                )
+                model[pk] = (g, f"{step:04}")
+            else:
+                # A transaction that moves the item and then fails: nothing may change.
+                try:
+                    self.db.transact_write_items(
+                        TransactItems=[
+                            {"Put": {"TableName": TABLE, "Item": {"pk": s(pk), "sk": s("1"), "g": s("moved"), "gs": s("0")}}},
+                            {
+                                "ConditionCheck": {
+                                    "TableName": TABLE,
+                                    "Key": {"pk": s("never"), "sk": s("1")},
+                                    "ConditionExpression": "attribute_exists(pk)",
+                                }
+                            },
+                        ]
+                    )
+                    self.fail("the condition cannot hold")
+                except ClientError:
+                    pass
+            if step % 50 == 49:
+                for group in ("g0", "g1", "g2", "g3", "moved"):
+                    want = sorted((gs, pk) for pk, (g, gs) in model.items() if g == group)
+                    self.assertEqual(self.by_g(group, limit=7), [(pk, "1") for _, pk in want])
+
+
+if __name__ == "__main__":
+    unittest.main()
