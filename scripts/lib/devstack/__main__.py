@@ -1,8 +1,10 @@
 """scripts/dev: run the whole of Roster on this machine.
 
-  up [--detach]   emulator, resources from the template, functions under `cargo lambda watch`,
+  up [--detach] [--release]
+                  emulator, resources from the template, functions under `cargo lambda watch`,
                   the local API gateway and the S3 / SNS / SQS relays; Ctrl-C stops all of it.
                   With --detach it returns once every part answers (logs: .roster/dev/dev.log).
+                  With --release the functions are optimised builds (for big imports, benches).
   down            stops a detached stack.
   env             export lines for the AWS CLI, the SDK and curl.
   token           a bearer token the local gateway accepts.
@@ -145,14 +147,15 @@ def start(stack):
 
     packages = [arg for f in wiring.functions for arg in ("-p", f)]
     say("dev", "building the functions (the first run compiles the AWS SDK: several minutes)")
-    build = stack.spawn("build", ["cargo", "build", "--locked", "--bins", *packages], env=env)
+    profile = ["--release"] if stack.release else []
+    build = stack.spawn("build", ["cargo", "build", "--locked", *profile, "--bins", *packages], env=env)
     if build.wait() != 0:
         raise SystemExit("the build failed (see the lines above)")
     stack.children.remove(("build", build))
 
     say("dev", f"serving {', '.join(wiring.functions)} with cargo lambda watch")
     stack.spawn("lambda", [
-        str(VENV_BIN / "cargo-lambda"), "lambda", "watch",
+        str(VENV_BIN / "cargo-lambda"), "lambda", "watch", *profile,
         "--invoke-address", "127.0.0.1", "--invoke-port", str(s.lambda_port),
     ], env=env)
     lambdas = Lambdas(s.lambda_port)
@@ -214,11 +217,12 @@ def up(args):
     if running_pid():
         raise SystemExit("the local stack is already running (scripts/dev down stops it)")
     if args.detach:
-        return detach(s)
+        return detach(s, args.release)
     READY_FILE.unlink(missing_ok=True)
     PID_FILE.write_text(str(os.getpid()))
     tokens.signing_key()
     stack = Stack(s)
+    stack.release = args.release
     stopping = threading.Event()
 
     def on_signal(*_):
@@ -250,10 +254,11 @@ def up(args):
         PID_FILE.unlink(missing_ok=True)
 
 
-def detach(s):
+def detach(s, release):
     with open(LOG_FILE, "wb") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "devstack", "up"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "devstack", "up", *(["--release"] if release else [])],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, env=os.environ.copy(),
         )
     shown = 0
@@ -324,6 +329,7 @@ def main():
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("up", help="run the local stack (Ctrl-C stops it)")
     p.add_argument("--detach", action="store_true", help="return once everything answers")
+    p.add_argument("--release", action="store_true", help="optimised builds of the functions")
     p.set_defaults(run=up)
     commands.add_parser("down", help="stop a detached stack").set_defaults(run=down)
     commands.add_parser("env", help="print export lines for the local stack").set_defaults(run=env)

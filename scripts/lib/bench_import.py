@@ -1,0 +1,156 @@
+"""scripts/bench-import ROWS: a big sheet dropped into the running local stack, the way an admin
+would (`aws s3 cp`), timed to its final status and checked row by row.
+
+The sheet has seed 001's columns (no department column); one row in 100 has a broken e-mail
+address and must come back in the error report. Afterwards it checks that every valid row is
+stored exactly once (by reading the tenant's list index), that the counts and the report agree,
+and prints the wall time, rows/s, hand-overs and the worker's peak RSS. Start the stack first:
+`scripts/dev up --detach --release`.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+
+from devstack.config import DEV_STATE, ROOT, Settings
+
+HEADER = ["First Name", "Last Name", "Login", "Mobile Phone number", "Business Phone number",
+          "Email Address", "Company"]
+DONE = ("completed", "completed_with_errors", "failed", "cancelled")
+
+
+def write_sheet(path, rows):
+    """Seed 001's columns; every 100th row has an e-mail without a domain."""
+    bad = 0
+    with open(path, "w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(HEADER)
+        for i in range(rows):
+            broken = i % 100 == 99
+            bad += broken
+            out.writerow([f"First{i}", f"Last{i}", f"user{i}", f"+1201555{i % 10000:04}",
+                          f"+1201556{i % 10000:04}", f"user{i}@" if broken else f"user{i}@example.com",
+                          "Acme"])
+    return bad
+
+
+def api(s, token, path):
+    request = urllib.request.Request(f"{s.api_url}{path}", headers={"authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def worker_pids():
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(r"^Name:\s+import-worker$", text, re.M):
+            pids.append(status.parent.name)
+    return pids
+
+
+def peak_rss_mb():
+    peaks = []
+    for pid in worker_pids():
+        text = Path(f"/proc/{pid}/status").read_text()
+        match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return max(peaks, default=None)
+
+
+def stored_logins(s, tenant):
+    """Logins of the tenant's users, read from the list index (every shard)."""
+    db = boto3.client("dynamodb", endpoint_url=s.aws_url, region_name=s.region,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    logins = []
+    for shard in range(4):
+        start = None
+        while True:
+            args = dict(TableName=s.table, IndexName="by_tenant",
+                        KeyConditionExpression="list_pk = :p",
+                        ExpressionAttributeValues={":p": {"S": f"T#{tenant}#USERS#{shard}"}},
+                        ProjectionExpression="profile.login")
+            if start:
+                args["ExclusiveStartKey"] = start
+            page = db.query(**args)
+            for item in page["Items"]:
+                logins.append(item["profile"]["M"]["login"]["S"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+    return logins
+
+
+def main():
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    s = Settings.from_environment()
+    if not (DEV_STATE / "ready").exists():
+        raise SystemExit("start the local stack first: scripts/dev up --detach --release")
+    bench = ROOT / ".roster" / "bench"
+    bench.mkdir(parents=True, exist_ok=True)
+    sheet = bench / f"users-{rows}.csv"
+    bad = write_sheet(sheet, rows)
+    tenant = f"bench{int(time.time())}"
+    token = subprocess.run([str(ROOT / "scripts/dev"), "token", "--tenant", tenant, "--roles", "admin"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    log_before = (DEV_STATE / "dev.log").stat().st_size if (DEV_STATE / "dev.log").exists() else 0
+    env = {**os.environ, **s.client_env()}
+    size_mb = sheet.stat().st_size / 1e6
+    print(f"dropping {rows} rows ({size_mb:.0f} MB, {bad} with a broken e-mail) for tenant {tenant}")
+    started = time.monotonic()
+    subprocess.run([str(ROOT / ".venv/bin/aws"), "s3", "cp", "--only-show-errors", str(sheet),
+                    f"s3://{s.bucket}/imports/{tenant}/"], check=True, env=env)
+    job, last = None, None
+    while True:
+        jobs = api(s, token, "/v1/imports")["items"]
+        job = jobs[0] if jobs else None
+        if job and (job["status"], job["progress"]) != last:
+            last = (job["status"], job["progress"])
+            print(f"  {time.monotonic() - started:7.1f} s  {job['status']:<22} {job['progress']:3}%  {job['counts']}")
+        if job and job["status"] in DONE:
+            break
+        time.sleep(2)
+    seconds = time.monotonic() - started
+    log = (DEV_STATE / "dev.log").read_bytes()[log_before:].decode("utf-8", "replace")
+    hand_overs = sum(1 for line in log.splitlines() if "import continues" in line and job["id"] in line)
+
+    counts = job["counts"]
+    problems = []
+    if job["status"] != "completed_with_errors":
+        problems.append(f"status {job['status']} ({job.get('error')})")
+    if (counts["created"], counts["failed"]) != (rows - bad, bad):
+        problems.append(f"counts {counts}, expected created {rows - bad}, failed {bad}")
+    report_url = api(s, token, f"/v1/imports/{job['id']}/report")["url"]
+    with urllib.request.urlopen(report_url, timeout=300) as response:
+        report = list(csv.reader(io.TextIOWrapper(response, encoding="utf-8-sig")))
+    if len(report) - 1 != bad:
+        problems.append(f"the report has {len(report) - 1} rows, expected {bad}")
+    logins = stored_logins(s, tenant)
+    expected = {f"user{i}" for i in range(rows) if i % 100 != 99}
+    if len(logins) != len(set(logins)) or set(logins) != expected:
+        problems.append(f"{len(logins)} users stored ({len(set(logins))} distinct), expected {len(expected)}")
+    rss = peak_rss_mb()
+    print(json.dumps({
+        "rows": rows, "file_mb": round(size_mb, 1), "seconds": round(seconds, 1),
+        "rows_per_second": round(rows / seconds), "hand_overs": hand_overs,
+        "worker_peak_rss_mb": round(rss) if rss else None, "status": job["status"], "counts": counts,
+    }))
+    if problems:
+        raise SystemExit("; ".join(problems))
+
+
+if __name__ == "__main__":
+    main()
