@@ -20,6 +20,13 @@ use serde_json::Value;
 /// Time kept in hand at the end of an invocation to checkpoint and hand over.
 pub const HAND_OVER_MARGIN: Duration = Duration::from_secs(60);
 
+/// When an invocation with `left` until its deadline hands over: a minute before it, or a
+/// quarter of the time when less is given (a local runtime's short default deadline must not
+/// make every chunk its own invocation).
+pub fn hand_over_after(left: Duration) -> Duration {
+    left.saturating_sub(HAND_OVER_MARGIN.min(left / 4))
+}
+
 pub struct Worker<S, F, P, C> {
     pub store: S,
     pub files: F,
@@ -169,5 +176,19 @@ impl
             continuation: roster_aws::SqsContinuation::from_environment(config)?,
             config: ImportConfig::default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_minute_is_kept_in_hand_or_a_quarter_of_a_short_budget() {
+        let secs = |s| Duration::from_secs(s);
+        assert_eq!(hand_over_after(secs(900)), secs(840));
+        assert_eq!(hand_over_after(secs(120)), secs(90));
+        assert_eq!(hand_over_after(secs(30)), Duration::from_millis(22_500));
+        assert_eq!(hand_over_after(Duration::ZERO), Duration::ZERO);
     }
 }

@@ -1,9 +1,9 @@
 //! Wires the import worker: clients built once per cold start; each invocation hands over a
-//! minute before its deadline.
+//! minute before its deadline (`hand_over_after`).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use import_worker::{HAND_OVER_MARGIN, Worker};
+use import_worker::{Worker, hand_over_after};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
         let left = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
-        let hand_over_at = Instant::now() + left.saturating_sub(HAND_OVER_MARGIN);
+        let hand_over_at = Instant::now() + hand_over_after(left);
         worker
             .handle(event.payload, Some(hand_over_at))
             .await

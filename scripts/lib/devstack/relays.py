@@ -96,10 +96,18 @@ class Relay:
 
 def s3_event(messages):
     """The notification already has the Lambda event's shape; moto leaves out the identity
-    fields S3 always sends, so they are filled in as S3 would (test events are dropped)."""
+    fields S3 always sends, so they are filled in as S3 would (test events are dropped).
+
+    Moto 5.2.5 also announces a multipart upload twice: `ObjectCreated:Put` from the inner
+    put, then `ObjectCreated:CompleteMultipartUpload`. S3 sends only the second, and a Put
+    never has a multipart ETag ("<md5>-<parts>"), so that Put is dropped here. The sequencer
+    is derived from the message id, so a redelivered notification is the same event."""
     records = []
     for m in messages:
         for record in json.loads(m["Body"]).get("Records", []):
+            s3_object = record.get("s3", {}).get("object", {})
+            if record.get("eventName") == "ObjectCreated:Put" and "-" in s3_object.get("eTag", ""):
+                continue
             principal = {"principalId": "AWS:local-dev"}
             record.setdefault("userIdentity", principal)
             record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
@@ -107,7 +115,8 @@ def s3_event(messages):
                 "x-amz-request-id": m["MessageId"], "x-amz-id-2": m["MessageId"],
             })
             record["s3"]["bucket"].setdefault("ownerIdentity", principal)
-            record["s3"]["object"].setdefault("sequencer", f"{int(time.time() * 1e6):016X}")
+            record["s3"]["object"].setdefault(
+                "sequencer", hashlib.sha256(m["MessageId"].encode()).hexdigest()[:16].upper())
             records.append(record)
     return {"Records": records} if records else None
 

@@ -129,3 +129,38 @@ class WiringTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class S3Notifications(unittest.TestCase):
+    """moto 5.2.5's notifications become the S3 events AWS would send."""
+
+    @staticmethod
+    def message(message_id, event_name, etag):
+        body = {"Records": [{
+            "eventVersion": "2.1", "eventSource": "aws:s3", "eventName": event_name,
+            "eventTime": "2026-12-03T08:24:40.000Z", "awsRegion": "us-east-1",
+            "s3": {"bucket": {"name": "b", "arn": "arn:aws:s3:::b"},
+                   "object": {"key": "imports/acme/big.csv", "size": 9, "eTag": etag}},
+        }]}
+        return {"MessageId": message_id, "Body": json.dumps(body)}
+
+    def test_a_multipart_upload_is_one_event(self):
+        from devstack.relays import s3_event
+
+        event = s3_event([
+            self.message("m1", "ObjectCreated:Put", "9b2cf535f27731c974343645a3985328-2"),
+            self.message("m2", "ObjectCreated:CompleteMultipartUpload", "9b2cf535f27731c974343645a3985328-2"),
+        ])
+        self.assertEqual([r["eventName"] for r in event["Records"]], ["ObjectCreated:CompleteMultipartUpload"])
+        single = s3_event([self.message("m3", "ObjectCreated:Put", "9b2cf535f27731c974343645a3985328")])
+        self.assertEqual(len(single["Records"]), 1)
+
+    def test_a_redelivered_notification_is_the_same_event(self):
+        from devstack.relays import s3_event
+
+        first = s3_event([self.message("m1", "ObjectCreated:Put", "abc")])
+        again = s3_event([self.message("m1", "ObjectCreated:Put", "abc")])
+        other = s3_event([self.message("m2", "ObjectCreated:Put", "abc")])
+        sequencer = lambda e: e["Records"][0]["s3"]["object"]["sequencer"]
+        self.assertEqual(sequencer(first), sequencer(again))
+        self.assertNotEqual(sequencer(first), sequencer(other))
