@@ -204,7 +204,6 @@ def _patch_queries(backend_class: Any, table_class: Any) -> None:
         candidates = _candidates(self, index_name, hash_key, kwargs.get("hash_key_conditions"))
         if candidates is None:
             return original_query(self, hash_key, *args, **kwargs)
-        candidates.sort(key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
         shadowed = self.__dict__.get("all_items")
         self.__dict__["all_items"] = lambda: candidates
         try:

@@ -132,6 +132,32 @@ impl Env {
         logins
     }
 
+    /// Every login of the tenant, page by page (duplicates kept, to be counted).
+    async fn all_logins(&self) -> Vec<String> {
+        let mut logins = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .worker
+                .store
+                .list_users(
+                    &self.tenant,
+                    &UserQuery {
+                        limit: 1000,
+                        cursor,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            logins.extend(page.items.iter().map(|u| u.profile.login.to_string()));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return logins,
+            }
+        }
+    }
+
     /// The report's lines (header first), read back with the importer's own reader.
     async fn report(&self, job: &ImportJob) -> Vec<Vec<String>> {
         let key = job.report_key.as_deref().expect("a report was written");
@@ -1459,4 +1485,34 @@ async fn a_windows_1252_csv_gets_its_report_in_windows_1252() {
     let report = env.report(&job).await;
     assert_eq!(report[1][2], "Zoë");
     assert_eq!(report[0][1], "Login", "same delimiter: the header splits");
+}
+
+/// The scaled-down version of the million-row run (docs/benchmarks.md): 20,000 rows, a
+/// hand-over after every 500-row chunk, every valid row stored once, counts and report exact.
+#[tokio::test]
+async fn twenty_thousand_rows_with_a_hand_over_per_chunk_are_stored_exactly_once() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 500,
+        write_concurrency: 8,
+        hand_over_at: Some(Instant::now()),
+    });
+    let rows = 20_000;
+    let job = env.drop_file("scale.csv", many_rows(rows, 100), &[]).await;
+    assert_eq!(job.next_row, 500, "one chunk per invocation");
+    let rounds = drain_continuations(&env).await;
+    assert_eq!(rounds, rows / 500, "a hand-over after every chunk");
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors);
+    let failed = rows / 100;
+    assert_eq!(
+        (job.counts.total, job.counts.created, job.counts.failed),
+        (rows as u64, (rows - failed) as u64, failed as u64),
+        "{job:?}"
+    );
+    let logins = env.all_logins().await;
+    let distinct: std::collections::BTreeSet<_> = logins.iter().collect();
+    assert_eq!(logins.len(), rows - failed, "each valid row stored");
+    assert_eq!(distinct.len(), logins.len(), "and stored once");
+    let report = env.report(&job).await;
+    assert_eq!(report.len() - 1, failed, "each failed row reported once");
 }
