@@ -110,24 +110,9 @@ impl Env {
             .expect("the job exists")
     }
 
+    /// The tenant's logins, sorted.
     async fn logins(&self) -> Vec<String> {
-        let page = self
-            .worker
-            .store
-            .list_users(
-                &self.tenant,
-                &UserQuery {
-                    limit: 200,
-                    ..Default::default()
-                },
-            )
-            .await
-            .unwrap();
-        let mut logins: Vec<String> = page
-            .items
-            .iter()
-            .map(|u| u.profile.login.to_string())
-            .collect();
+        let mut logins = self.all_logins().await;
         logins.sort();
         logins
     }
