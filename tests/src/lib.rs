@@ -116,15 +116,19 @@ pub fn person(
 
 /// One plain HTTP/1.1 request to a pre-signed URL, as a browser would send it: the status
 /// and the body.
-fn http(method: &str, url: &str, body: &[u8]) -> (u16, Vec<u8>) {
+fn http(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, Vec<u8>) {
     let rest = url
         .strip_prefix("http://")
         .expect("the emulator speaks http");
     let (host, path) = rest.split_once('/').unwrap();
     let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     write!(
         stream,
-        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
@@ -146,12 +150,17 @@ fn http(method: &str, url: &str, body: &[u8]) -> (u16, Vec<u8>) {
 
 /// PUTs `body` to a pre-signed upload URL; the status.
 pub fn http_put(url: &str, body: &[u8]) -> u16 {
-    http("PUT", url, body).0
+    http("PUT", url, &[], body).0
+}
+
+/// PUTs `body` with a `Content-Type`, as a browser uploading a file does; the status.
+pub fn http_put_typed(url: &str, content_type: &str, body: &[u8]) -> u16 {
+    http("PUT", url, &[("Content-Type", content_type)], body).0
 }
 
 /// GETs a pre-signed download URL; the status and the body.
 pub fn http_get(url: &str) -> (u16, Vec<u8>) {
-    http("GET", url, b"")
+    http("GET", url, &[], b"")
 }
 
 pub mod apigw;

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{KeyType, ProjectionType};
 use futures::future::join_all;
 use roster_aws::keys;
 use roster_domain::activation::ActivationCode;
+use roster_domain::directory::device::DeviceDraft;
 use roster_domain::enums::{Role, UserKind, UserStatus};
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, UserId};
 use roster_domain::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
@@ -16,7 +17,6 @@ use roster_domain::store::{
     ImportJobStore, ListUsers, StoreError, TenantSettingsStore, UniqueField, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::{Country, TenantSettings};
-use roster_domain::user::Device;
 use roster_domain::user::{Disabled, Stamp, User};
 use roster_domain::validation::UserDraft;
 use roster_tests::*;
@@ -87,9 +87,11 @@ async fn every_field_round_trips() {
             udid: Some("udid-1".into()),
             allowed_ips: Some(vec!["10.0.0.0/8".into(), "2001:db8::/32".into()]),
             groups: Some(vec!["night-shift".into()]),
-            devices: Some(vec![Device {
-                extension: "1001".into(),
+            devices: Some(vec![DeviceDraft {
+                extension: Some("1001".into()),
                 label: Some("desk".into()),
+                mac_address: Some("00:1A:2B:3C:4D:5E".into()),
+                ..DeviceDraft::default()
             }]),
             ..UserDraft::default()
         },

@@ -80,7 +80,8 @@ where
     C: ContinueJob,
 {
     let method: &Method = request.method();
-    let (route, id) = roster_http::resolve(ROUTES, method, request.uri().path())?;
+    let (route, ids) = roster_http::resolve(ROUTES, method, request.uri().path())?;
+    let id = ids.first();
     let caller = caller(request)?;
     let params = request.query_string_parameters();
     match route {

@@ -4,6 +4,7 @@
 //! request, call a use case of `roster_domain`, encode the result. Generic over the ports so
 //! tests drive it with the real adapters against the emulator.
 
+mod directory;
 pub mod routes;
 
 use std::collections::BTreeSet;
@@ -12,6 +13,7 @@ use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use roster_domain::activation::{Channel, PublishActivation};
 use roster_domain::caller::{Caller, Permission};
+use roster_domain::directory::photo::PhotoStore;
 use roster_domain::ids::PickEntryId;
 use roster_domain::ids::{DepartmentId, UserId};
 use roster_domain::password::Password;
@@ -19,8 +21,8 @@ use roster_domain::store::{DirectoryStore, ListUsers};
 use roster_domain::tenant::TenantSettings;
 use roster_domain::use_cases::export::ExportStore;
 use roster_domain::use_cases::organisation::{self, DepartmentRename, NewDepartment};
-use roster_domain::use_cases::pick_lists;
 use roster_domain::use_cases::users::{self, PasswordChange, Precondition};
+use roster_domain::use_cases::{photos, pick_lists};
 use roster_domain::user::User;
 use roster_domain::views::UserView;
 use roster_http::{
@@ -40,14 +42,23 @@ pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 pub const DEFAULT_INLINE_EXPORT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Everything a request may use, built once per cold start.
-pub struct App<S, P, X> {
+pub struct App<S, P, X, F> {
     pub store: S,
     pub publisher: P,
     pub exports: X,
+    pub photos: F,
     pub inline_export_bytes: usize,
 }
 
-impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws::S3ExportStore> {
+/// The app over the real adapters.
+pub type AwsApp = App<
+    roster_aws::DynamoStore,
+    roster_aws::SnsActivationPublisher,
+    roster_aws::S3ExportStore,
+    roster_aws::S3PhotoStore,
+>;
+
+impl AwsApp {
     /// The real adapters, named by the function's environment (`ROSTER_TABLE`,
     /// `ROSTER_TOPIC_ARN`, `ROSTER_IMPORT_BUCKET`, optional `ROSTER_EXPORT_INLINE_BYTES`).
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
@@ -55,6 +66,7 @@ impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws
             store: roster_aws::DynamoStore::from_environment(config)?,
             publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
             exports: roster_aws::S3ExportStore::from_environment(config)?,
+            photos: roster_aws::S3PhotoStore::from_environment(config)?,
             inline_export_bytes: std::env::var("ROSTER_EXPORT_INLINE_BYTES")
                 .ok()
                 .and_then(|v| v.parse().ok())
@@ -63,13 +75,13 @@ impl App<roster_aws::DynamoStore, roster_aws::SnsActivationPublisher, roster_aws
     }
 }
 
-/// Everything the admin routes read and write in the table.
 /// Handles one request; every failure becomes the JSON error shape.
-pub async fn handle<S, P, X>(app: &App<S, P, X>, request: Request) -> Response<Body>
+pub async fn handle<S, P, X, F>(app: &App<S, P, X, F>, request: Request) -> Response<Body>
 where
     S: DirectoryStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
+    F: PhotoStore + Sync,
 {
     match dispatch(app, &request).await {
         Ok(response) => response,
@@ -77,16 +89,18 @@ where
     }
 }
 
-async fn dispatch<S, P, X>(
-    app: &App<S, P, X>,
+async fn dispatch<S, P, X, F>(
+    app: &App<S, P, X, F>,
     request: &Request,
 ) -> Result<Response<Body>, HttpError>
 where
     S: DirectoryStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
+    F: PhotoStore + Sync,
 {
-    let (route, id) = resolve(request.method(), request.uri().path())?;
+    let (route, ids) = resolve(request.method(), request.uri().path())?;
+    let id = ids.first();
     if route == Route::OpenApi {
         return Response::builder()
             .status(StatusCode::OK)
@@ -108,32 +122,34 @@ where
             if let Some(Err(e)) = &created.activation {
                 tracing::error!(user_id = %created.user.id, error = %e, "welcome activation not published");
             }
-            Ok(user_response(StatusCode::CREATED, &created.user))
+            user_response(app, StatusCode::CREATED, &created.user).await
         }
-        Route::GetUser => Ok(user_response(
-            StatusCode::OK,
-            &users::get_user(store, &caller, &user_id()?).await?,
-        )),
+        Route::GetUser => {
+            let user = users::get_user(store, &caller, &user_id()?).await?;
+            let user = photos::settle(store, &app.photos, user).await?;
+            user_response(app, StatusCode::OK, &user).await
+        }
         Route::UpdateUser => {
             let expected = if_match(request.headers())?;
             let patch = json_object(request)?;
             let user = users::update_user(store, &caller, &user_id()?, expected, patch).await?;
-            Ok(user_response(StatusCode::OK, &user))
+            user_response(app, StatusCode::OK, &user).await
         }
         Route::DeleteUser => {
-            users::delete_user(store, &caller, &user_id()?).await?;
+            let deleted = users::delete_user(store, &caller, &user_id()?).await?;
+            photos::forget(&app.photos, &deleted).await?;
             Ok(empty(StatusCode::NO_CONTENT))
         }
         Route::DisableUser => {
             let body: DisableBody = json_body(request)?;
             let user =
                 users::disable_user(store, &caller, &user_id()?, body.reason.as_deref()).await?;
-            Ok(user_response(StatusCode::OK, &user))
+            user_response(app, StatusCode::OK, &user).await
         }
-        Route::EnableUser => Ok(user_response(
-            StatusCode::OK,
-            &users::enable_user(store, &caller, &user_id()?).await?,
-        )),
+        Route::EnableUser => {
+            let user = users::enable_user(store, &caller, &user_id()?).await?;
+            user_response(app, StatusCode::OK, &user).await
+        }
         Route::SetPassword => {
             let change = json_body::<PasswordBody>(request)?.into_change()?;
             match users::set_password(store, &caller, &user_id()?, change).await? {
@@ -161,7 +177,10 @@ where
         }
         Route::ListUsers => {
             let page = users::list_users(store, &caller, user_query(request)?).await?;
-            let items: Vec<UserView> = page.items.iter().map(UserView::from).collect();
+            let mut items = Vec::with_capacity(page.items.len());
+            for user in &page.items {
+                items.push(user_view(app, user).await?);
+            }
             Ok(json(
                 StatusCode::OK,
                 &json_value!({ "items": items, "next_cursor": page.next_cursor }),
@@ -218,6 +237,7 @@ where
             ))
         }
         Route::OpenApi => unreachable!("served before authorization"),
+        _ => directory::dispatch(app, &caller, route, &ids, request).await,
     }
 }
 
@@ -232,8 +252,22 @@ fn permission(route: Route) -> Option<Permission> {
         | Route::EnableUser
         | Route::SetPassword
         | Route::ResetPassword
-        | Route::SendActivation => Some(Permission::ChangeUsers),
-        Route::CreateDepartment
+        | Route::SendActivation
+        | Route::AddMember
+        | Route::RemoveMember
+        | Route::AddDevice
+        | Route::UpdateDevice
+        | Route::DeleteDevice
+        | Route::PutVoicemail
+        | Route::PutAnsweringRules
+        | Route::UploadPhoto => Some(Permission::ChangeUsers),
+        Route::CreateGroup
+        | Route::UpdateGroup
+        | Route::DeleteGroup
+        | Route::CreateSharedContact
+        | Route::UpdateSharedContact
+        | Route::DeleteSharedContact
+        | Route::CreateDepartment
         | Route::RenameDepartment
         | Route::DeleteDepartment
         | Route::CreatePickEntry(_)
@@ -244,15 +278,33 @@ fn permission(route: Route) -> Option<Permission> {
     }
 }
 
-fn user_response(status: StatusCode, user: &User) -> Response<Body> {
+/// A user as clients see it, with a fresh link to its photo.
+async fn user_view<'u, S, P, X, F: PhotoStore>(
+    app: &App<S, P, X, F>,
+    user: &'u User,
+) -> Result<UserView<'u>, HttpError> {
+    let mut view = UserView::from(user);
+    view.photo_url = photos::photo_url(&app.photos, user).await?;
+    Ok(view)
+}
+
+async fn user_response<S, P, X, F: PhotoStore>(
+    app: &App<S, P, X, F>,
+    status: StatusCode,
+    user: &User,
+) -> Result<Response<Body>, HttpError> {
     let mut headers = vec![("etag", format!("\"{}\"", user.version))];
     if status == StatusCode::CREATED {
         headers.push(("location", format!("/v1/users/{}", user.id)));
     }
-    json_with_headers(status, &UserView::from(user), &headers)
+    Ok(json_with_headers(
+        status,
+        &user_view(app, user).await?,
+        &headers,
+    ))
 }
 
-fn parse_user_id(id: Option<&str>) -> Result<UserId, HttpError> {
+pub(crate) fn parse_user_id(id: Option<&str>) -> Result<UserId, HttpError> {
     let raw = id.unwrap_or_default();
     UserId::parse(raw).map_err(|e| HttpError::bad_field("id", e.0))
 }
@@ -312,8 +364,8 @@ struct ActivationBody {
 }
 
 /// The tenant's users as CSV: inline when small, else an S3 object behind a pre-signed link.
-async fn export<S, P, X>(
-    app: &App<S, P, X>,
+async fn export<S, P, X, F>(
+    app: &App<S, P, X, F>,
     caller: &Caller,
     request: &Request,
 ) -> Result<Response<Body>, HttpError>

@@ -3,7 +3,7 @@
 
 use lambda_http::http::Method;
 use roster_domain::pick_list::PickListKind;
-use roster_http::HttpError;
+use roster_http::{HttpError, PathIds};
 
 const LOCATION: PickListKind = PickListKind::Location;
 const JOB: PickListKind = PickListKind::JobDescription;
@@ -29,6 +29,29 @@ pub enum Route {
     ListPickList(PickListKind),
     CreatePickEntry(PickListKind),
     DeletePickEntry(PickListKind),
+    ListGroups,
+    CreateGroup,
+    GetGroup,
+    UpdateGroup,
+    DeleteGroup,
+    ListMembers,
+    AddMember,
+    RemoveMember,
+    ListDevices,
+    AddDevice,
+    UpdateDevice,
+    DeleteDevice,
+    GetVoicemail,
+    PutVoicemail,
+    GetAnsweringRules,
+    PutAnsweringRules,
+    UploadPhoto,
+    UserContacts,
+    AddressBook,
+    ListSharedContacts,
+    CreateSharedContact,
+    UpdateSharedContact,
+    DeleteSharedContact,
     GetTenant,
     PutTenant,
     OpenApi,
@@ -69,6 +92,57 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
         "/v1/job-descriptions/{id}",
         Route::DeletePickEntry(JOB),
     ),
+    ("GET", "/v1/groups", Route::ListGroups),
+    ("POST", "/v1/groups", Route::CreateGroup),
+    ("GET", "/v1/groups/{id}", Route::GetGroup),
+    ("PATCH", "/v1/groups/{id}", Route::UpdateGroup),
+    ("DELETE", "/v1/groups/{id}", Route::DeleteGroup),
+    ("GET", "/v1/groups/{id}/members", Route::ListMembers),
+    ("PUT", "/v1/groups/{id}/members/{user_id}", Route::AddMember),
+    (
+        "DELETE",
+        "/v1/groups/{id}/members/{user_id}",
+        Route::RemoveMember,
+    ),
+    ("GET", "/v1/users/{id}/devices", Route::ListDevices),
+    ("POST", "/v1/users/{id}/devices", Route::AddDevice),
+    (
+        "PATCH",
+        "/v1/users/{id}/devices/{device_id}",
+        Route::UpdateDevice,
+    ),
+    (
+        "DELETE",
+        "/v1/users/{id}/devices/{device_id}",
+        Route::DeleteDevice,
+    ),
+    ("GET", "/v1/users/{id}/voicemail", Route::GetVoicemail),
+    ("PUT", "/v1/users/{id}/voicemail", Route::PutVoicemail),
+    (
+        "GET",
+        "/v1/users/{id}/answering-rules",
+        Route::GetAnsweringRules,
+    ),
+    (
+        "PUT",
+        "/v1/users/{id}/answering-rules",
+        Route::PutAnsweringRules,
+    ),
+    ("POST", "/v1/users/{id}/photo", Route::UploadPhoto),
+    ("GET", "/v1/users/{id}/contacts", Route::UserContacts),
+    ("GET", "/v1/address-book", Route::AddressBook),
+    ("GET", "/v1/shared-contacts", Route::ListSharedContacts),
+    ("POST", "/v1/shared-contacts", Route::CreateSharedContact),
+    (
+        "PATCH",
+        "/v1/shared-contacts/{id}",
+        Route::UpdateSharedContact,
+    ),
+    (
+        "DELETE",
+        "/v1/shared-contacts/{id}",
+        Route::DeleteSharedContact,
+    ),
     ("GET", "/v1/tenant", Route::GetTenant),
     ("PUT", "/v1/tenant", Route::PutTenant),
     ("GET", "/v1/openapi.json", Route::OpenApi),
@@ -76,7 +150,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
 
 /// Finds the route for a request: 404 for unknown paths, 405 for a known path with another
 /// method.
-pub fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Route, Option<&'p str>), HttpError> {
+pub fn resolve<'p>(method: &Method, path: &'p str) -> Result<(Route, PathIds<'p>), HttpError> {
     roster_http::resolve(ROUTES, method, path)
 }
 
@@ -87,17 +161,29 @@ mod tests {
 
     #[test]
     fn literal_segments_win_over_ids() {
+        let first = |m: &Method, p: &'static str| {
+            let (route, ids) = resolve(m, p).unwrap();
+            (route, ids.first(), ids.second())
+        };
         assert_eq!(
-            resolve(&Method::GET, "/v1/users/export").unwrap(),
-            (Route::ExportUsers, None)
+            first(&Method::GET, "/v1/users/export"),
+            (Route::ExportUsers, None, None)
         );
         assert_eq!(
-            resolve(&Method::GET, "/v1/users/01ABC").unwrap(),
-            (Route::GetUser, Some("01ABC"))
+            first(&Method::GET, "/v1/users/01ABC"),
+            (Route::GetUser, Some("01ABC"), None)
         );
         assert_eq!(
-            resolve(&Method::POST, "/v1/users/x/password/reset").unwrap(),
-            (Route::ResetPassword, Some("x"))
+            first(&Method::POST, "/v1/users/x/password/reset"),
+            (Route::ResetPassword, Some("x"), None)
+        );
+        assert_eq!(
+            first(&Method::PUT, "/v1/groups/g1/members/01ABC"),
+            (Route::AddMember, Some("g1"), Some("01ABC"))
+        );
+        assert_eq!(
+            first(&Method::PATCH, "/v1/users/01ABC/devices/d1"),
+            (Route::UpdateDevice, Some("01ABC"), Some("d1"))
         );
     }
 

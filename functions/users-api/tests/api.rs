@@ -1,133 +1,22 @@
 //! The users API end to end through its handler, with real claims, against the emulator.
 
+mod common;
+
 use std::collections::BTreeSet;
 
-use lambda_http::{Body, Response};
-use roster_aws::{DynamoStore, S3ExportStore, SnsActivationPublisher, s3_client};
-use roster_domain::ids::{DepartmentId, TenantId, UserId};
+use common::*;
+use lambda_http::Body;
+use roster_aws::s3_client;
+use roster_domain::ids::DepartmentId;
 use roster_domain::password::{Password, PasswordHash, policy_violations};
 use roster_domain::store::{DepartmentStore, GetUser};
 use roster_domain::tenant::PasswordPolicy;
 use roster_tests::apigw::{Call, claims, request_from_event};
+use roster_tests::fresh_tenant;
 use roster_tests::messaging::TopicTap;
-use roster_tests::{create_department, fresh_tenant};
 use serde_json::{Value, json};
+use users_api::handle;
 use users_api::routes::ROUTES;
-use users_api::{App, handle};
-
-type TestApp = App<DynamoStore, SnsActivationPublisher, S3ExportStore>;
-
-async fn app_with_export_limit(inline_export_bytes: usize) -> TestApp {
-    let config = roster_aws::load_aws_config().await;
-    App {
-        inline_export_bytes,
-        ..App::from_environment(&config).expect("run through scripts/test")
-    }
-}
-
-async fn app() -> TestApp {
-    app_with_export_limit(users_api::DEFAULT_INLINE_EXPORT_BYTES).await
-}
-
-fn bucket() -> String {
-    std::env::var("ROSTER_IMPORT_BUCKET").expect("ROSTER_IMPORT_BUCKET")
-}
-
-struct Reply {
-    status: u16,
-    headers: lambda_http::http::HeaderMap,
-    body: String,
-}
-
-impl Reply {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
-    }
-
-    fn error_code(&self) -> String {
-        self.json()["error"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    fn error_fields(&self) -> BTreeSet<String> {
-        self.json()["error"]["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["field"].as_str().unwrap().to_owned())
-            .collect()
-    }
-}
-
-fn reply(response: Response<Body>) -> Reply {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = match response.into_body() {
-        Body::Text(t) => t,
-        Body::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
-        _ => String::new(),
-    };
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn call(app: &TestApp, c: Call) -> Reply {
-    reply(handle(app, c.request()).await)
-}
-
-/// A tenant with departments `sales` (holding John Smith) and `support` (empty).
-struct Org {
-    tenant: TenantId,
-    john: UserId,
-}
-
-impl Org {
-    async fn new(app: &TestApp) -> Self {
-        let tenant = fresh_tenant();
-        create_department(&app.store, &tenant, &DepartmentId::parse("sales").unwrap()).await;
-        create_department(
-            &app.store,
-            &tenant,
-            &DepartmentId::parse("support").unwrap(),
-        )
-        .await;
-        let created = call(
-            app,
-            Call::new("POST", "/v1/users")
-                .as_caller(admin(&tenant))
-                .json(json!({
-                    "login": "John.Smith", "first_name": "John", "last_name": "Smith",
-                    "email": "john.smith@example.com", "mobile_phone": "+12015550123",
-                    "department_id": "sales",
-                })),
-        )
-        .await;
-        assert_eq!(created.status, 201, "{}", created.body);
-        let john = UserId::parse(created.json()["id"].as_str().unwrap()).unwrap();
-        Self { tenant, john }
-    }
-
-    fn user_path(&self, suffix: &str) -> String {
-        format!("/v1/users/{}{suffix}", self.john)
-    }
-}
-
-fn admin(tenant: &TenantId) -> Value {
-    claims("admin-1", tenant.as_str(), &["admin"], &[])
-}
-
-fn analyst(tenant: &TenantId) -> Value {
-    claims("analyst-1", tenant.as_str(), &["analyst"], &[])
-}
-
-fn manager(tenant: &TenantId, departments: &[&str]) -> Value {
-    claims("manager-1", tenant.as_str(), &["manager"], departments)
-}
 
 /// (file, expected status): every sample in events/users-api, run against a seeded tenant.
 const EVENTS: &[(&str, u16)] = &[

@@ -54,15 +54,7 @@ impl DepartmentStore for DynamoStore {
             condition: "attribute_exists(pk)",
             on_failure: StoreError::NotFound,
         };
-        let (old, new) = (name_claim(before), name_claim(after));
-        let claims = if old == new {
-            NameClaims::default()
-        } else {
-            NameClaims {
-                take: Some(new),
-                free: Some(old),
-            }
-        };
+        let claims = NameClaims::moving(name_claim(before), name_claim(after));
         self.write_named(record, after.id.as_str(), claims).await
     }
 

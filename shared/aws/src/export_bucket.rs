@@ -6,27 +6,27 @@ use aws_sdk_s3::primitives::ByteStream;
 use roster_domain::ids::TenantId;
 use roster_domain::use_cases::export::ExportStore;
 
-use crate::s3::{s3_client, s3_error};
+use crate::s3::{Bucket, s3_error};
 
 #[derive(Clone, Debug)]
 pub struct S3ExportStore {
-    client: Client,
-    bucket: String,
+    bucket: Bucket,
 }
 
 impl S3ExportStore {
-    /// Exports go to the bucket named by `ROSTER_IMPORT_BUCKET`.
+    /// Objects go to the bucket named by `ROSTER_IMPORT_BUCKET`.
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        Ok(Self::new(
-            s3_client(config),
-            crate::required_env("ROSTER_IMPORT_BUCKET")?,
-        ))
+        Ok(Self {
+            bucket: Bucket::from_environment(config)?,
+        })
     }
 
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         Self {
-            client,
-            bucket: bucket.into(),
+            bucket: Bucket {
+                client,
+                name: bucket.into(),
+            },
         }
     }
 }
@@ -34,9 +34,10 @@ impl S3ExportStore {
 impl ExportStore for S3ExportStore {
     async fn store_export(&self, tenant: &TenantId, csv: Vec<u8>) -> Result<String, String> {
         let key = roster_domain::object_keys::export(tenant, &ulid::Ulid::new().to_string());
-        self.client
+        self.bucket
+            .client
             .put_object()
-            .bucket(&self.bucket)
+            .bucket(&self.bucket.name)
             .key(&key)
             .content_type("text/csv; charset=utf-8")
             .content_disposition("attachment; filename=\"users.csv\"")
@@ -44,6 +45,6 @@ impl ExportStore for S3ExportStore {
             .send()
             .await
             .map_err(s3_error)?;
-        crate::s3::download_link(&self.client, &self.bucket, &key).await
+        crate::s3::download_link(&self.bucket.client, &self.bucket.name, &key).await
     }
 }

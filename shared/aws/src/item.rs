@@ -240,3 +240,28 @@ pub(crate) struct PartitionQuery<'a> {
     /// Items per request (`None`: DynamoDB's 1 MB pages).
     pub page_size: Option<i32>,
 }
+
+impl<'a> PartitionQuery<'a> {
+    /// One shard of an id-sorted listing index, from after `after` (the previous page's last
+    /// id), read in requests sized for a page of `limit`.
+    pub fn listing(
+        index: crate::keys::Index,
+        partition: String,
+        after: Option<roster_domain::ids::UserId>,
+        limit: usize,
+    ) -> Self {
+        Self {
+            index: Some(index.name),
+            pk_attribute: index.pk,
+            partition,
+            range: match after {
+                Some(after) => SortRange::After {
+                    attribute: index.sk,
+                    after: after.to_string(),
+                },
+                None => SortRange::All,
+            },
+            page_size: Some(limit.clamp(10, 1000) as i32),
+        }
+    }
+}

@@ -14,7 +14,14 @@
 //! | search last name by prefix          | `search_last_name` | `T#{t}#LN#{first char}`          | `{term}\x01{user id}`    |
 //! | search e-mail by prefix             | `search_email`     | `T#{t}#EM#{first char}`          | `{term}\x01{user id}`    |
 //! | search login by prefix              | `search_login`     | `T#{t}#LG#{first char}`          | `{term}\x01{user id}`    |
+//! | users in the global address book    | `by_address_book`  | `T#{t}#BOOK#{shard 0..4}`        | `{user id}`              |
+//! | user by device extension            | table (claim)      | `T#{t}#EXT#{extension}`          | `CLAIM` → `user_id`      |
+//! | user by device MAC address          | table (claim)      | `T#{t}#MAC#{aa:bb:…}`            | `CLAIM` → `user_id`      |
 //! | departments of a tenant             | table              | `T#{t}#DEPTS`                    | `D#{dept}`               |
+//! | groups of a tenant                  | table              | `T#{t}#GROUPS`                   | `G#{group}`              |
+//! | a user's membership of a group      | table              | `T#{t}#U#{user}`                 | `GROUP#{group}`          |
+//! | members of a group                  | `by_tenant`        | `T#{t}#GM#{group}#{shard 0..4}`  | `{user id}`              |
+//! | shared contacts of a tenant         | table              | `T#{t}#SHARED`                   | `C#{contact}`            |
 //! | name of a department / pick entry   | table (claim)      | `T#{t}#NAME#{list}#{name lower}` | `CLAIM` → `id`           |
 //! | pick list (locations, job descr.)   | table              | `T#{t}#PICK#{list}`              | `E#{entry}`              |
 //! | older status changes of a user      | table              | `T#{t}#U#{user}`                 | `STATUS#{at}#{status}`   |
@@ -32,13 +39,17 @@
 //!   by a hash of the user id): one partition takes at most 1,000 WCU/s, and an import of
 //!   thousands of users per second into one tenant would otherwise throttle on that one key.
 //!   A listing queries every shard and merges by user id (ULIDs sort by creation).
+//! - A group's membership items sit in their users' partitions and are listed through
+//!   `by_tenant` under a sharded group partition: adding 100k users to one group spreads over
+//!   100k table partitions and [`USER_SHARDS`] index partitions.
+//! - `by_address_book` is sparse: only users who opted in carry its key.
 //! - The search indexes partition by the first character of the term, which spreads writes
 //!   over the alphabet while keeping every prefix query inside one partition.
 //! - Search index entries carry the four terms (INCLUDE projection) so a user matched by two
 //!   fields is returned once without extra reads (see `users::search`).
 //! - `expires_at` (epoch seconds) is the table's TTL attribute.
 
-use roster_domain::ids::{DepartmentId, ImportJobId, TenantId, UserId};
+use roster_domain::ids::{DepartmentId, GroupId, ImportJobId, SharedContactId, TenantId, UserId};
 use roster_domain::pick_list::PickListKind;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -67,6 +78,11 @@ pub const BY_DEPARTMENT: Index = Index {
     name: "by_department",
     pk: "dept_pk",
     sk: "dept_sk",
+};
+pub const BY_ADDRESS_BOOK: Index = Index {
+    name: "by_address_book",
+    pk: "book_pk",
+    sk: "book_sk",
 };
 
 /// The four searchable fields, in the order that breaks ties between them.
@@ -127,7 +143,7 @@ impl SearchField {
 
 /// Every index of the table: the template must declare exactly these (tested).
 pub fn all_indexes() -> Vec<Index> {
-    let mut all = vec![BY_TENANT, BY_DEPARTMENT];
+    let mut all = vec![BY_TENANT, BY_DEPARTMENT, BY_ADDRESS_BOOK];
     all.extend(SearchField::ALL.iter().map(|f| f.index()));
     all
 }
@@ -174,6 +190,7 @@ pub fn departments_partition(t: &TenantId) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NamedList {
     Departments,
+    Groups,
     Pick(PickListKind),
 }
 
@@ -181,6 +198,7 @@ impl NamedList {
     fn tag(self) -> &'static str {
         match self {
             NamedList::Departments => "department",
+            NamedList::Groups => "group",
             NamedList::Pick(kind) => kind.as_str(),
         }
     }
@@ -191,6 +209,43 @@ pub fn name_claim(t: &TenantId, list: NamedList, name: &str) -> (String, String)
         format!("{}#NAME#{}#{}", tenant(t), list.tag(), name.to_lowercase()),
         "CLAIM".to_owned(),
     )
+}
+
+pub fn groups_partition(t: &TenantId) -> String {
+    format!("{}#GROUPS", tenant(t))
+}
+
+pub fn group(t: &TenantId, id: &GroupId) -> (String, String) {
+    (groups_partition(t), format!("G#{id}"))
+}
+
+/// A user's membership of a group: in the user's partition, so it goes with the user.
+pub fn membership(t: &TenantId, user: &UserId, group: &GroupId) -> (String, String) {
+    (user_partition(t, user), format!("GROUP#{group}"))
+}
+
+pub fn group_member_partition(t: &TenantId, group: &GroupId, shard: u32) -> String {
+    format!("{}#GM#{group}#{shard}", tenant(t))
+}
+
+pub fn extension_claim(t: &TenantId, extension: &str) -> (String, String) {
+    (format!("{}#EXT#{extension}", tenant(t)), "CLAIM".to_owned())
+}
+
+pub fn mac_claim(t: &TenantId, mac: &str) -> (String, String) {
+    (format!("{}#MAC#{mac}", tenant(t)), "CLAIM".to_owned())
+}
+
+pub fn shared_contacts_partition(t: &TenantId) -> String {
+    format!("{}#SHARED", tenant(t))
+}
+
+pub fn shared_contact(t: &TenantId, id: &SharedContactId) -> (String, String) {
+    (shared_contacts_partition(t), format!("C#{id}"))
+}
+
+pub fn address_book_partition(t: &TenantId, shard: u32) -> String {
+    format!("{}#BOOK#{shard}", tenant(t))
 }
 
 pub fn pick_list_partition(t: &TenantId, kind: PickListKind) -> String {

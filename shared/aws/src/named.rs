@@ -28,6 +28,21 @@ pub(crate) struct NameClaims {
     pub free: Option<(String, String)>,
 }
 
+impl NameClaims {
+    /// A rename: the claim moves from `old` to `new`, or stays put when the name (in any
+    /// case) is the same.
+    pub fn moving(old: (String, String), new: (String, String)) -> Self {
+        if old == new {
+            Self::default()
+        } else {
+            Self {
+                take: Some(new),
+                free: Some(old),
+            }
+        }
+    }
+}
+
 impl DynamoStore {
     pub(crate) async fn write_named(
         &self,

@@ -6,7 +6,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
 
 /// Pre-signed links live 15 minutes.
-const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+pub(crate) const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 /// An S3 client for the emulator or AWS: path-style addressing works with both.
 pub fn s3_client(config: &aws_config::SdkConfig) -> Client {
@@ -21,6 +21,23 @@ pub(crate) fn s3_error<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: aws_sdk_s3::error::SdkError<E, R>,
 ) -> String {
     aws_sdk_s3::error::DisplayErrorContext(e).to_string()
+}
+
+/// The import bucket and a client for it: what the export and photo adapters stand on.
+#[derive(Clone, Debug)]
+pub(crate) struct Bucket {
+    pub client: Client,
+    pub name: String,
+}
+
+impl Bucket {
+    /// The bucket named by `ROSTER_IMPORT_BUCKET`.
+    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        Ok(Self {
+            client: s3_client(config),
+            name: crate::required_env("ROSTER_IMPORT_BUCKET")?,
+        })
+    }
 }
 
 fn link_config() -> Result<PresigningConfig, String> {

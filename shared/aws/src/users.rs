@@ -38,6 +38,8 @@ enum Role {
     Department,
     /// An older status change moved off the user item (unconditional).
     Archive,
+    /// A membership item put or deleted with the user (unconditional).
+    Membership,
 }
 
 /// A transaction under construction, with the role of each item.
@@ -74,6 +76,13 @@ impl DynamoStore {
                 keys::department_list_partition(t, department, shard),
             );
             set(keys::BY_DEPARTMENT.sk, id);
+        }
+        if p.in_address_book {
+            set(
+                keys::BY_ADDRESS_BOOK.pk,
+                keys::address_book_partition(t, shard),
+            );
+            set(keys::BY_ADDRESS_BOOK.sk, user.id.to_string());
         }
         for field in SearchField::ALL {
             let text = match field {
@@ -152,7 +161,64 @@ impl DynamoStore {
         if login.is_email() && email.as_deref() != Some(login.key().as_str()) {
             claims.push((UniqueField::Login, keys::email_claim(t, &login.key())));
         }
+        for device in &user.profile.devices {
+            claims.push((
+                UniqueField::Extension,
+                keys::extension_claim(t, &device.extension),
+            ));
+            if let Some(mac) = &device.mac_address {
+                claims.push((UniqueField::MacAddress, keys::mac_claim(t, mac.as_str())));
+            }
+        }
         claims
+    }
+
+    /// Membership items of the groups `after` is in and `before` is not (put), and of those
+    /// `before` was in and `after` is not (deleted).
+    fn membership_writes(
+        &self,
+        before: Option<&User>,
+        after: Option<&User>,
+    ) -> StoreResult<Vec<TransactWriteItem>> {
+        let groups = |u: Option<&User>| u.map(|u| u.profile.groups.clone()).unwrap_or_default();
+        let (old, new) = (groups(before), groups(after));
+        let mut writes = Vec::new();
+        if let Some(user) = after {
+            for group in new.difference(&old) {
+                let t = &user.tenant_id;
+                let mut item = key(keys::membership(t, &user.id, group));
+                let shard = keys::shard_of(&user.id);
+                item.insert(
+                    keys::BY_TENANT.pk.to_owned(),
+                    s(keys::group_member_partition(t, group, shard)),
+                );
+                item.insert(keys::BY_TENANT.sk.to_owned(), s(user.id.to_string()));
+                item.insert("entity".to_owned(), s("group_member"));
+                item.insert("group_id".to_owned(), s(group.as_str()));
+                item.insert("user_id".to_owned(), s(user.id.to_string()));
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(build_err)?;
+                writes.push(TransactWriteItem::builder().put(put).build());
+            }
+        }
+        if let Some(user) = before {
+            for group in old.difference(&new) {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(keys::membership(
+                        &user.tenant_id,
+                        &user.id,
+                        group,
+                    ))))
+                    .build()
+                    .map_err(build_err)?;
+                writes.push(TransactWriteItem::builder().delete(delete).build());
+            }
+        }
+        Ok(writes)
     }
 
     /// Status changes that fell off the user item become items of their own.
@@ -212,7 +278,7 @@ impl DynamoStore {
                 Some(Role::Department) => StoreError::MissingDepartment,
                 // Our own claim vanished or belongs to someone else: the user changed under us.
                 Some(Role::OldClaim) => StoreError::VersionMismatch,
-                Some(Role::Archive) | None => {
+                Some(Role::Archive | Role::Membership) | None => {
                     StoreError::Unavailable(format!("the condition of transaction item {i} failed"))
                 }
             }),
@@ -252,6 +318,9 @@ impl CreateUser for DynamoStore {
         }
         if let Some(check) = self.department_check(user)? {
             tx.push(check, Role::Department);
+        }
+        for write in self.membership_writes(None, Some(user))? {
+            tx.push(write, Role::Membership);
         }
         self.run(tx, StoreError::AlreadyExists).await
     }
@@ -310,6 +379,9 @@ impl UpdateUser for DynamoStore {
         for archived in self.archived_status_changes(before, after)? {
             tx.push(archived, Role::Archive);
         }
+        for write in self.membership_writes(Some(before), Some(after))? {
+            tx.push(write, Role::Membership);
+        }
         // A missing user fails the version check too: report the stale version, the caller
         // re-reads and then sees it is gone.
         self.run(tx, StoreError::VersionMismatch).await
@@ -342,6 +414,9 @@ impl DeleteUser for DynamoStore {
             TransactWriteItem::builder().delete(code).build(),
             Role::OldClaim,
         );
+        for write in self.membership_writes(Some(user), None)? {
+            tx.push(write, Role::Membership);
+        }
         self.run(tx, StoreError::VersionMismatch).await?;
         // Older status changes go with the user (nothing else refers to them).
         for change in self.older_status_changes(&user.tenant_id, &user.id).await? {
@@ -411,6 +486,10 @@ impl DynamoStore {
                     keys::BY_DEPARTMENT,
                     keys::department_list_partition(tenant, dept, shard),
                 ),
+                None if query.address_book => (
+                    keys::BY_ADDRESS_BOOK,
+                    keys::address_book_partition(tenant, shard),
+                ),
                 None => (keys::BY_TENANT, keys::user_list_partition(tenant, shard)),
             };
             self.list_shard(index, partition, after, query, limit)
@@ -437,19 +516,7 @@ impl DynamoStore {
         query: &UserQuery,
         limit: usize,
     ) -> StoreResult<ShardPage> {
-        let read = PartitionQuery {
-            index: Some(index.name),
-            pk_attribute: index.pk,
-            partition,
-            range: match after {
-                Some(after) => SortRange::After {
-                    attribute: index.sk,
-                    after: after.to_string(),
-                },
-                None => SortRange::All,
-            },
-            page_size: Some(limit.clamp(10, 1000) as i32),
-        };
+        let read = PartitionQuery::listing(index, partition, after, limit);
         let mut items = Vec::new();
         let exhausted = self
             .query_pages(&read, |page| {
@@ -589,7 +656,7 @@ impl DynamoStore {
     }
 
     /// Users by id, in one BatchGetItem per 100 ids (retrying unprocessed keys).
-    async fn get_users(
+    pub(crate) async fn get_users(
         &self,
         tenant: &TenantId,
         ids: &[UserId],

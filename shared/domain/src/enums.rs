@@ -170,6 +170,38 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// What kind of phone a device is [004].
+    DeviceKind {
+        DeskPhone => "desk_phone",
+        Softphone => "softphone",
+        MobileApp => "mobile_app",
+    }
+);
+
+string_enum!(
+    /// A day an answering rule applies on.
+    Weekday {
+        Mon => "mon",
+        Tue => "tue",
+        Wed => "wed",
+        Thu => "thu",
+        Fri => "fri",
+        Sat => "sat",
+        Sun => "sun",
+    }
+);
+
+string_enum!(
+    /// What an answering rule does with a call.
+    RuleAction {
+        Ring => "ring",
+        Forward => "forward",
+        Voicemail => "voicemail",
+        Busy => "busy",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -65,15 +65,17 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict { field } => {
-                let what = match field {
-                    UniqueField::Login => "login",
-                    UniqueField::Email => "e-mail address",
+                let (what, owner) = match field {
+                    UniqueField::Login => ("login", "user (compared without case)"),
+                    UniqueField::Email => ("e-mail address", "user (compared without case)"),
+                    UniqueField::Extension => ("extension", "device of the organisation"),
+                    UniqueField::MacAddress => ("MAC address", "device of the organisation"),
                 };
                 Self::Conflict {
-                    message: format!("another user already has this {what}"),
+                    message: format!("this {what} is already taken"),
                     fields: vec![FieldError::new(
                         field.as_str(),
-                        "is already taken by another user (compared without case)",
+                        format!("is already taken by another {owner}"),
                     )],
                 }
             }

@@ -102,6 +102,18 @@ token_id!(
     64
 );
 token_id!(
+    /// A phone or extension attached to a user.
+    DeviceId,
+    "device id",
+    64
+);
+token_id!(
+    /// A contact shared across the organisation (reception, a supplier's hotline).
+    SharedContactId,
+    "contact id",
+    64
+);
+token_id!(
     /// An entry of a tenant's pick list (a location, a job description).
     PickEntryId,
     "entry id",

@@ -4,6 +4,7 @@
 pub mod activation;
 pub mod caller;
 pub mod department;
+pub mod directory;
 pub mod enums;
 pub mod error;
 pub mod ids;

@@ -11,17 +11,19 @@
 //! | its summary                              | `reports/{t}/{job}/summary.json`                 |
 //! | failed rows of one chunk                 | `reports/{t}/{job}/parts/{first row:010}.json`   |
 //! | a large export                           | `exports/{t}/{export id}.csv`                    |
+//! | a user's profile photo                   | `photos/{t}/{user}/{photo id}.{jpg,png,gif,webp}`|
 //!
 //! Every key starts with a prefix and the tenant id, and tenant ids are letters, digits, `-`
 //! and `_` ([`TenantId`]): no key built here can land in another tenant's folder, and a key
 //! read back names its tenant only if that folder is a valid tenant id. The template's IAM
 //! policies and lifecycle rules are written per prefix (`imports/`, `reports/`, `exports/`).
 
-use crate::ids::{ImportJobId, TenantId};
+use crate::ids::{ImportJobId, TenantId, UserId};
 
 pub const IMPORTS: &str = "imports/";
 pub const REPORTS: &str = "reports/";
 pub const EXPORTS: &str = "exports/";
+pub const PHOTOS: &str = "photos/";
 
 /// Where a job created through the API expects its file.
 pub fn job_upload(tenant: &TenantId, job: &ImportJobId, file_name: &str) -> String {
@@ -53,6 +55,15 @@ pub fn report_parts(tenant: &TenantId, job: &ImportJobId) -> String {
 /// order.
 pub fn report_part(tenant: &TenantId, job: &ImportJobId, first_row: u64) -> String {
     format!("{}{first_row:010}.json", report_parts(tenant, job))
+}
+
+/// A new key for a photo of `user`: each upload gets its own, so a link handed out for an old
+/// photo never shows a new one.
+pub fn photo(tenant: &TenantId, user: &UserId, extension: &str) -> String {
+    format!(
+        "{PHOTOS}{tenant}/{user}/{}.{extension}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
 }
 
 pub fn export(tenant: &TenantId, export_id: &str) -> String {

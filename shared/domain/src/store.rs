@@ -11,8 +11,12 @@ use time::OffsetDateTime;
 
 use crate::activation::model::ActivationCode;
 use crate::department::Department;
+use crate::directory::group::Group;
+use crate::directory::shared_contact::SharedContact;
 use crate::enums::{Role, UserKind, UserStatus};
-use crate::ids::{DepartmentId, ImportJobId, PickEntryId, TenantId, UserId};
+use crate::ids::{
+    DepartmentId, GroupId, ImportJobId, PickEntryId, SharedContactId, TenantId, UserId,
+};
 use crate::import::job::ImportJob;
 use crate::pick_list::{PickListEntry, PickListKind};
 use crate::tenant::TenantSettings;
@@ -23,6 +27,10 @@ use crate::user::User;
 pub enum UniqueField {
     Login,
     Email,
+    /// A device's extension (tenant-wide).
+    Extension,
+    /// A device's MAC address (tenant-wide).
+    MacAddress,
 }
 
 impl UniqueField {
@@ -30,6 +38,8 @@ impl UniqueField {
         match self {
             UniqueField::Login => "login",
             UniqueField::Email => "email",
+            UniqueField::Extension => "extension",
+            UniqueField::MacAddress => "mac_address",
         }
     }
 }
@@ -83,6 +93,10 @@ pub struct UserQuery {
     pub status: Option<UserStatus>,
     pub kind: Option<UserKind>,
     pub hide_system: bool,
+    /// Only users in the global address book (`in_address_book`).
+    pub address_book: bool,
+    /// Only users that share their contacts (`maximal_contacts`).
+    pub maximal_contacts: bool,
     pub limit: usize,
     pub cursor: Option<String>,
 }
@@ -101,6 +115,8 @@ impl UserQuery {
             && self.status.is_none_or(|s| user.status == s)
             && self.kind.is_none_or(|k| p.kind == k)
             && !(self.hide_system && p.kind.is_system())
+            && (!self.address_book || p.in_address_book)
+            && (!self.maximal_contacts || p.maximal_contacts)
     }
 
     pub fn page_size(&self) -> usize {
@@ -223,6 +239,60 @@ pub trait PickListStore {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+pub trait GroupStore {
+    /// Stores a new group and claims its name (`AlreadyExists` for its id, `NameTaken`).
+    fn create_group(&self, group: &Group) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_group(
+        &self,
+        tenant: &TenantId,
+        id: &GroupId,
+    ) -> impl Future<Output = StoreResult<Option<Group>>> + Send;
+    fn list_groups(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<Group>>> + Send;
+    /// Replaces `before` with `after`, moving the name claim when the name changes.
+    fn update_group(
+        &self,
+        before: &Group,
+        after: &Group,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Deletes the group and frees its name (memberships are removed user by user).
+    fn delete_group(&self, group: &Group) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A page of the group's members, by user id.
+    fn list_members(
+        &self,
+        tenant: &TenantId,
+        group: &GroupId,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Page<User>>> + Send;
+}
+
+pub trait SharedContactStore {
+    /// `AlreadyExists` for a taken id.
+    fn create_contact(
+        &self,
+        contact: &SharedContact,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    fn get_contact(
+        &self,
+        tenant: &TenantId,
+        id: &SharedContactId,
+    ) -> impl Future<Output = StoreResult<Option<SharedContact>>> + Send;
+    /// Every shared contact of the tenant (a tenant keeps tens to hundreds).
+    fn list_contacts(
+        &self,
+        tenant: &TenantId,
+    ) -> impl Future<Output = StoreResult<Vec<SharedContact>>> + Send;
+    /// Replaces the contact if it still exists (`NotFound` otherwise).
+    fn put_contact(&self, contact: &SharedContact) -> impl Future<Output = StoreResult<()>> + Send;
+    fn delete_contact(
+        &self,
+        contact: &SharedContact,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 pub trait TenantSettingsStore {
     /// The stored settings, or the defaults for a tenant that never saved any.
     fn get_settings(
@@ -306,7 +376,7 @@ port_group!(
     /// Everything the directory's use cases (users, departments, pick lists, settings) touch:
     /// what the users API is generic over.
     DirectoryStore = CreateUser, GetUser, FindUser, UpdateUser, DeleteUser, ListUsers,
-        DepartmentStore, PickListStore, TenantSettingsStore
+        DepartmentStore, PickListStore, TenantSettingsStore, GroupStore, SharedContactStore
 );
 
 port_group!(

@@ -10,6 +10,9 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::directory::answering_rules::AnsweringRule;
+pub use crate::directory::device::Device;
+use crate::directory::voicemail::Voicemail;
 use crate::enums::{ActivationMethod, ClientType, LoginUsing, Role, Scope, UserKind, UserStatus};
 use crate::ids::{Actor, DepartmentId, GroupId, TenantId, UserId};
 use crate::password::PasswordHash;
@@ -93,14 +96,6 @@ impl Priority {
     }
 }
 
-/// A phone extension or device attached to the user (PBX).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Device {
-    pub extension: String,
-    #[serde(default)]
-    pub label: Option<String>,
-}
-
 /// Everything an admin (or a spreadsheet) sets on a user; produced only by validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserProfile {
@@ -132,7 +127,7 @@ pub struct UserProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     pub show_photo: bool,
-    /// S3 key of the uploaded photo.
+    /// S3 key of the checked photo; set by the photo upload, never by clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub photo: Option<String>,
     pub max_live_chats: u32,
@@ -152,7 +147,13 @@ pub struct UserProfile {
     pub udid: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed_ips: Vec<IpNet>,
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    /// Kept here (the source of truth for `group_ids`) and mirrored by membership items.
+    #[serde(
+        default,
+        rename = "group_ids",
+        alias = "groups",
+        skip_serializing_if = "BTreeSet::is_empty"
+    )]
     pub groups: BTreeSet<GroupId>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<Device>,
@@ -223,6 +224,13 @@ pub struct User {
     /// The latest activation request's outcome (written by the sender, not by admins).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation: Option<crate::activation::model::ActivationState>,
+    /// A photo upload handed out and not yet checked (see `directory::photo`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo_upload: Option<crate::directory::photo::PendingPhoto>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail: Option<Voicemail>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answering_rules: Vec<AnsweringRule>,
     /// Optimistic-locking counter: starts at 1, grows by one per stored change.
     pub version: u64,
     pub created: Stamp,
@@ -244,6 +252,9 @@ impl User {
             password_hash: None,
             password_reset_required: false,
             activation: None,
+            photo_upload: None,
+            voicemail: None,
+            answering_rules: Vec::new(),
             version: 1,
             created: stamp.clone(),
             updated: stamp,

@@ -29,6 +29,10 @@ pub struct UserView<'a> {
     pub password_reset_required: bool,
     /// Outcome of the latest activation request, per channel.
     pub activation: Option<&'a crate::activation::model::ActivationState>,
+    /// A short-lived link to the checked photo (set by the caller that can sign links).
+    pub photo_url: Option<String>,
+    /// Whether an uploaded photo is still waiting to be checked.
+    pub photo_pending: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub created_by: &'a Actor,
@@ -52,6 +56,8 @@ impl<'a> From<&'a User> for UserView<'a> {
             password_set: u.password_hash.is_some(),
             password_reset_required: u.password_reset_required,
             activation: u.activation.as_ref(),
+            photo_url: None,
+            photo_pending: u.photo_upload.is_some(),
             created_at: u.created.at,
             created_by: &u.created.by,
             updated_at: u.updated.at,

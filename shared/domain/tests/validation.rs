@@ -63,6 +63,7 @@ fn the_valid_draft_is_valid_with_documented_defaults() {
     assert_eq!(user.client_type, ClientType::Unknown);
     assert!(!user.send_text);
     assert!(user.maximal_contacts);
+    assert!(!user.in_address_book, "the address book is opt-in [001]");
 }
 
 #[test]
@@ -444,7 +445,7 @@ fn roles_scope_and_lists() {
                 groups: Some(vec!["night-shift".into(), "a#b".into()]),
                 ..valid_draft()
             },
-            &["groups[1]"],
+            &["group_ids[1]"],
         ),
         (
             UserDraft {

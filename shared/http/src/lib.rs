@@ -16,5 +16,5 @@ pub use error::HttpError;
 pub use preconditions::parse_if_match;
 pub use query::{import_query, user_query};
 pub use response::{empty, error_response, json, json_with_headers};
-pub use router::resolve;
+pub use router::{PathIds, resolve};
 pub use serve::serve;

@@ -71,6 +71,7 @@ pub fn user_query(request: &Request) -> Result<UserQuery, HttpError> {
         hide_system: params.flag("hide_system")?,
         limit,
         cursor: params.get("cursor").map(str::to_owned),
+        ..UserQuery::default()
     })
 }
 

@@ -5,36 +5,54 @@ use roster_domain::error::AppError;
 
 use crate::error::HttpError;
 
-/// The `{id}` of a path, if its template has one; `None` when the path does not match.
-fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
-    let mut id = None;
+/// The segments of a path that stand where its template has `{…}`, in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathIds<'p>(Vec<&'p str>);
+
+impl<'p> PathIds<'p> {
+    /// The first `{…}` (`{id}` of `/v1/users/{id}/devices/{device_id}`).
+    pub fn first(&self) -> Option<&'p str> {
+        self.0.first().copied()
+    }
+
+    /// The second `{…}` (`{device_id}` above).
+    pub fn second(&self) -> Option<&'p str> {
+        self.0.get(1).copied()
+    }
+}
+
+/// The `{…}` segments of a path; `None` when the path does not match the template.
+fn matches<'p>(template: &str, path: &'p str) -> Option<PathIds<'p>> {
+    let mut ids = Vec::new();
     let mut want = template.trim_matches('/').split('/');
     let mut got = path.trim_matches('/').split('/');
     loop {
         match (want.next(), got.next()) {
-            (None, None) => return Some(id),
-            (Some("{id}"), Some(segment)) if !segment.is_empty() => id = Some(segment),
+            (None, None) => return Some(PathIds(ids)),
+            (Some(w), Some(segment)) if w.starts_with('{') && !segment.is_empty() => {
+                ids.push(segment)
+            }
             (Some(w), Some(g)) if w == g => {}
             _ => return None,
         }
     }
 }
 
-/// The route and `{id}` for a request: 404 for unknown paths, 405 (naming the allowed methods)
-/// for a known path with another method. Literal segments win over `{id}`.
+/// The route and its `{…}` segments for a request: 404 for unknown paths, 405 (naming the
+/// allowed methods) for a known path with another method. Literal segments win over `{…}`.
 pub fn resolve<'p, R: Copy>(
     routes: &[(&str, &str, R)],
     method: &Method,
     path: &'p str,
-) -> Result<(R, Option<&'p str>), HttpError> {
-    let candidates: Vec<(&str, R, Option<&str>)> = routes
+) -> Result<(R, PathIds<'p>), HttpError> {
+    let candidates: Vec<(&str, R, PathIds)> = routes
         .iter()
-        .filter_map(|(m, template, route)| matches(template, path).map(|id| (*m, *route, id)))
+        .filter_map(|(m, template, route)| matches(template, path).map(|ids| (*m, *route, ids)))
         .collect();
-    let literal = candidates.iter().any(|(_, _, id)| id.is_none());
+    let fewest = candidates.iter().map(|(_, _, ids)| ids.0.len()).min();
     let candidates: Vec<_> = candidates
         .into_iter()
-        .filter(|(_, _, id)| !literal || id.is_none())
+        .filter(|(_, _, ids)| Some(ids.0.len()) == fewest)
         .collect();
     if candidates.is_empty() {
         return Err(AppError::NotFound("route").into());
@@ -42,7 +60,7 @@ pub fn resolve<'p, R: Copy>(
     candidates
         .iter()
         .find(|(m, _, _)| *m == method.as_str())
-        .map(|(_, route, id)| (*route, *id))
+        .map(|(_, route, ids)| (*route, ids.clone()))
         .ok_or_else(|| {
             let allowed: Vec<&str> = candidates.iter().map(|(m, _, _)| *m).collect();
             HttpError::MethodNotAllowed(format!(

@@ -39,6 +39,7 @@ pub enum Column {
     Udid,
     AllowedIps,
     Groups,
+    Extension,
     Password,
 }
 
@@ -188,7 +189,18 @@ const ALIASES: &[(Column, &str, &[&str])] = &[
         "allowed_ips",
         &["allowedips", "ipranges", "allowedipranges"],
     ),
-    (Column::Groups, "groups", &["groups", "group"]),
+    (Column::Groups, "groups", &["groups", "group", "groupids"]),
+    (
+        Column::Extension,
+        "extension",
+        &[
+            "extension",
+            "extensions",
+            "ext",
+            "phoneextension",
+            "devices",
+        ],
+    ),
     (
         Column::Password,
         "password",
@@ -251,6 +263,7 @@ impl Column {
             Column::Udid => "UDID",
             Column::AllowedIps => "Allowed IPs",
             Column::Groups => "Groups",
+            Column::Extension => "Extension",
             Column::Password => "Password",
         }
     }

@@ -4,6 +4,7 @@
 //! `maybe`); everything else is the validation's job.
 
 use super::columns::{Column, HeaderMap};
+use crate::directory::device::DeviceDraft;
 use crate::password::Password;
 use crate::validation::{FieldError, UserDraft};
 
@@ -73,6 +74,18 @@ pub fn draft_from_row(map: &HeaderMap, cells: &[String]) -> Result<UserDraft, Ve
             Column::Roles => draft.roles = list(raw),
             Column::AllowedIps => draft.allowed_ips = list(raw),
             Column::Groups => draft.groups = list(raw),
+            // Each extension in the cell becomes a desk phone.
+            Column::Extension => {
+                draft.devices = list(raw).map(|extensions| {
+                    extensions
+                        .into_iter()
+                        .map(|e| DeviceDraft {
+                            extension: Some(e),
+                            ..DeviceDraft::default()
+                        })
+                        .collect()
+                })
+            }
             Column::Password => draft.password = text(raw).map(Password::new),
             Column::Login => draft.login = text(raw),
             Column::FirstName => draft.first_name = text(raw),

@@ -41,7 +41,7 @@ pub const EXPORT_COLUMNS: &[&str] = &[
     "udid",
     "allowed_ips",
     "groups",
-    "devices",
+    "extension",
     "created_at",
     "created_by",
     "updated_at",

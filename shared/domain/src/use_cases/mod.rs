@@ -2,8 +2,13 @@
 //! permission, validates, and talks to storage only through ports; the HTTP functions (and
 //! later SCIM) only decode requests and encode answers.
 
+pub mod contacts;
+pub mod devices;
 pub mod export;
+pub mod groups;
 pub mod imports;
 pub mod organisation;
+pub mod phone_settings;
+pub mod photos;
 pub mod pick_lists;
 pub mod users;

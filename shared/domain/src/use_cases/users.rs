@@ -9,12 +9,12 @@ use crate::activation::{ActivationReason, ActivationRequest, Channel, PublishAct
 use crate::caller::{Caller, Permission};
 use crate::enums::UserStatus;
 use crate::error::AppError;
-use crate::ids::{DepartmentId, UserId};
+use crate::ids::{DepartmentId, GroupId, UserId};
 use crate::password::{self, Password, PasswordHash};
 use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{
-    CreateUser, DeleteUser, GetUser, ListUsers, Page, PickListStore, TenantSettingsStore,
-    UpdateUser, UserQuery,
+    CreateUser, DeleteUser, GetUser, GroupStore, ListUsers, Page, PickListStore,
+    TenantSettingsStore, UpdateUser, UserQuery,
 };
 use crate::user::User;
 use crate::validation::{
@@ -39,6 +39,9 @@ pub const READ_ONLY_FIELDS: &[&str] = &[
     "updated_at",
     "updated_by",
     "activation",
+    "photo",
+    "photo_url",
+    "photo_pending",
 ];
 
 /// What an API write validates against. Departments are checked in the write's transaction
@@ -49,11 +52,17 @@ pub const READ_ONLY_FIELDS: &[&str] = &[
 struct ApiDirectory {
     locations: Option<PickList>,
     job_descriptions: Option<PickList>,
+    /// The tenant's groups, read when the write changes the user's groups.
+    groups: Option<BTreeSet<GroupId>>,
 }
 
 impl Directory for ApiDirectory {
     fn has_department(&self, _: &DepartmentId) -> bool {
         true
+    }
+
+    fn has_group(&self, id: &GroupId) -> bool {
+        self.groups.as_ref().is_none_or(|g| g.contains(id))
     }
 
     fn locations(&self) -> Option<&PickList> {
@@ -67,7 +76,7 @@ impl Directory for ApiDirectory {
 
 /// The pick lists a draft must be checked against: those of the fields it sets to something
 /// other than `current`'s value.
-async fn api_directory<S: PickListStore>(
+async fn api_directory<S: PickListStore + GroupStore>(
     store: &S,
     caller: &Caller,
     draft: &UserDraft,
@@ -92,6 +101,17 @@ async fn api_directory<S: PickListStore>(
             .list_entries(&caller.tenant, PickListKind::JobDescription)
             .await?;
         directory.job_descriptions = Some(pick_list(&entries));
+    }
+    let current_groups: Vec<String> = current
+        .map(|u| u.profile.groups.iter().map(|g| g.to_string()).collect())
+        .unwrap_or_default();
+    if draft
+        .groups
+        .as_ref()
+        .is_some_and(|g| !g.is_empty() && *g != current_groups)
+    {
+        let groups = store.list_groups(&caller.tenant).await?;
+        directory.groups = Some(groups.into_iter().map(|g| g.id).collect());
     }
     Ok(directory)
 }
@@ -175,7 +195,7 @@ pub async fn get_user<S: GetUser>(
     }
 }
 
-async fn get_writable<S: GetUser>(
+pub(crate) async fn get_writable<S: GetUser>(
     store: &S,
     caller: &Caller,
     id: &UserId,
@@ -221,7 +241,7 @@ pub async fn create_user<S, P>(
     draft: UserDraft,
 ) -> Result<Created, AppError>
 where
-    S: CreateUser + TenantSettingsStore + PickListStore,
+    S: CreateUser + TenantSettingsStore + PickListStore + GroupStore,
     P: PublishActivation,
 {
     caller.require(Permission::ChangeUsers)?;
@@ -288,7 +308,7 @@ pub async fn update_user<S>(
     patch: Map<String, Value>,
 ) -> Result<User, AppError>
 where
-    S: GetUser + UpdateUser + TenantSettingsStore + PickListStore,
+    S: GetUser + UpdateUser + TenantSettingsStore + PickListStore + GroupStore,
 {
     caller.require(Permission::ChangeUsers)?;
     let precondition = if_match.ok_or(AppError::VersionRequired)?;
@@ -310,7 +330,12 @@ where
 }
 
 /// Stores a state change made by `change` on the current version.
-async fn change<S, F>(store: &S, caller: &Caller, id: &UserId, change: F) -> Result<User, AppError>
+pub(crate) async fn change<S, F>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+    change: F,
+) -> Result<User, AppError>
 where
     S: GetUser + UpdateUser,
     F: FnOnce(&mut User) -> Result<(), AppError>,
@@ -323,15 +348,38 @@ where
     Ok(next)
 }
 
+/// [`change`] for a change that is safe to redo on a newer version (it reads what it changes
+/// from the user it is given): retried a few times when someone else wrote the user meanwhile.
+pub(crate) async fn change_retrying<S, F>(
+    store: &S,
+    caller: &Caller,
+    id: &UserId,
+    mut apply: F,
+) -> Result<User, AppError>
+where
+    S: GetUser + UpdateUser,
+    F: FnMut(&mut User) -> Result<(), AppError>,
+{
+    let mut attempt = 0;
+    loop {
+        match change(store, caller, id, &mut apply).await {
+            Err(AppError::VersionMismatch) if attempt < 4 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+/// Deletes the user (its claims and memberships go in the same transaction); returns what
+/// was deleted, so its photo objects can go too.
 pub async fn delete_user<S: GetUser + DeleteUser>(
     store: &S,
     caller: &Caller,
     id: &UserId,
-) -> Result<(), AppError> {
+) -> Result<User, AppError> {
     caller.require(Permission::ChangeUsers)?;
     let user = get_writable(store, caller, id).await?;
     store.delete_user(&user).await?;
-    Ok(())
+    Ok(user)
 }
 
 pub async fn disable_user<S: GetUser + UpdateUser>(

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::FieldError;
+use crate::directory::device::DeviceDraft;
 use crate::password::Password;
-use crate::user::{Device, UserProfile};
+use crate::user::UserProfile;
 
 /// A user as a client or a spreadsheet row describes it, before validation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -43,8 +44,9 @@ pub struct UserDraft {
     pub customer_code: Option<String>,
     pub udid: Option<String>,
     pub allowed_ips: Option<Vec<String>>,
+    #[serde(rename = "group_ids", alias = "groups")]
     pub groups: Option<Vec<String>>,
-    pub devices: Option<Vec<Device>>,
+    pub devices: Option<Vec<DeviceDraft>>,
     #[serde(skip_serializing)]
     pub password: Option<Password>,
 }
@@ -100,7 +102,7 @@ impl From<&UserProfile> for UserDraft {
             udid: p.udid.clone(),
             allowed_ips: Some(p.allowed_ips.iter().map(ToString::to_string).collect()),
             groups: Some(p.groups.iter().map(|g| g.as_str().to_owned()).collect()),
-            devices: Some(p.devices.clone()),
+            devices: Some(p.devices.iter().map(DeviceDraft::from).collect()),
             password: None,
         }
     }
@@ -135,14 +137,39 @@ impl Overlay {
         change: Map<String, Value>,
     ) -> Result<UserDraft, FieldError> {
         let mut fields = fields_of(&UserDraft::from(current));
-        for (name, value) in change {
+        for (name, mut value) in change {
             if self == Overlay::BlankKeeps && value.is_null() {
                 continue;
+            }
+            if self == Overlay::BlankKeeps && name == "devices" {
+                value = with_current_devices(fields.get("devices"), value);
             }
             fields.insert(name, value);
         }
         decode_draft(fields)
     }
+}
+
+/// A sheet's Extension cell adds desk phones: the user keeps its devices (ids, kinds, MACs),
+/// and only extensions it does not have yet are added.
+fn with_current_devices(current: Option<&Value>, row: Value) -> Value {
+    let mut devices = current
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let has = |devices: &[Value], extension: &Value| {
+        devices
+            .iter()
+            .any(|d| d.get("extension") == Some(extension))
+    };
+    for device in row.as_array().into_iter().flatten() {
+        if let Some(extension) = device.get("extension")
+            && !has(&devices, extension)
+        {
+            devices.push(device.clone());
+        }
+    }
+    Value::Array(devices)
 }
 
 impl UserDraft {
@@ -154,10 +181,23 @@ impl UserDraft {
 
 /// A JSON object as a draft; a wrong type or an unknown field is an error naming the field.
 pub fn decode_draft(fields: Map<String, Value>) -> Result<UserDraft, FieldError> {
-    serde_path_to_error::deserialize(Value::Object(fields)).map_err(|e| {
-        let field = e.path().to_string();
+    decode_named(Value::Object(fields), "")
+}
+
+/// Decodes `value`, naming the field of a type error by its path under `prefix`
+/// (`rules[2].` + `ring_seconds`).
+pub fn decode_named<T: serde::de::DeserializeOwned>(
+    value: Value,
+    prefix: &str,
+) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
+        let field = match path.as_str() {
+            "." | "" => prefix.trim_end_matches('.').to_owned(),
+            _ => format!("{prefix}{path}"),
+        };
         FieldError::new(field, message)
     })
 }

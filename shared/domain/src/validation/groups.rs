@@ -10,6 +10,8 @@ use super::Directory;
 use super::Report;
 use super::draft::UserDraft;
 use super::values::*;
+use crate::directory::device::check_devices;
+use crate::directory::group::GROUPS_PER_USER;
 use crate::enums::{ActivationMethod, ClientType, ClosedSet, LoginUsing, Role, Scope, UserKind};
 use crate::ids::{DepartmentId, GroupId};
 use crate::password::{Password, policy_violations};
@@ -315,7 +317,7 @@ pub(super) fn preferences(draft: &UserDraft, r: &mut Report) -> Option<Preferenc
         photo,
         show_photo: draft.show_photo.unwrap_or(false),
         maximal_contacts: draft.maximal_contacts.unwrap_or(true),
-        in_address_book: draft.in_address_book.unwrap_or(true),
+        in_address_book: draft.in_address_book.unwrap_or(false),
         max_live_chats: max_live_chats?,
         max_nrt_chats: max_nrt_chats?,
         customer_code,
@@ -369,29 +371,34 @@ pub(super) struct Memberships {
     pub devices: Vec<Device>,
 }
 
-pub(super) fn memberships(draft: &UserDraft, r: &mut Report) -> Memberships {
+pub(super) fn memberships(
+    draft: &UserDraft,
+    directory: &dyn Directory,
+    r: &mut Report,
+) -> Memberships {
     let mut groups = BTreeSet::new();
-    for (i, raw) in draft.groups.iter().flatten().enumerate() {
-        if let Some(g) = r.check(
-            &format!("groups[{i}]"),
-            GroupId::parse(raw.trim()).map_err(|e| e.0),
-        ) {
-            groups.insert(g);
-        }
-    }
-    let mut devices = Vec::new();
-    for (i, device) in draft.devices.iter().flatten().enumerate() {
-        let extension = r.check(
-            &format!("devices[{i}].extension"),
-            check_extension(&device.extension),
+    let given = draft.groups.as_deref().unwrap_or_default();
+    if given.len() > GROUPS_PER_USER {
+        r.add(
+            "group_ids",
+            format!(
+                "a user may be in at most {GROUPS_PER_USER} groups ({} given)",
+                given.len()
+            ),
         );
-        let label = device
-            .label
-            .as_deref()
-            .and_then(|l| r.check(&format!("devices[{i}].label"), check_text(l, NAME_MAX)));
-        if let Some(extension) = extension {
-            devices.push(Device { extension, label });
+    } else {
+        for (i, raw) in given.iter().enumerate() {
+            let field = format!("group_ids[{i}]");
+            let Some(id) = r.check(&field, GroupId::parse(raw.trim()).map_err(|e| e.0)) else {
+                continue;
+            };
+            if directory.has_group(&id) {
+                groups.insert(id);
+            } else {
+                r.add(field, format!("there is no group '{id}'"));
+            }
         }
     }
+    let devices = check_devices(draft.devices.as_deref().unwrap_or_default(), r);
     Memberships { groups, devices }
 }

@@ -11,18 +11,18 @@
 
 mod draft;
 mod groups;
-mod values;
+pub(crate) mod values;
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::DepartmentId;
+use crate::ids::{DepartmentId, GroupId};
 use crate::tenant::TenantSettings;
 use crate::user::UserProfile;
 
-pub use self::draft::{Overlay, UserDraft, ValidUser, decode_draft};
+pub use self::draft::{Overlay, UserDraft, ValidUser, decode_draft, decode_named};
 use self::values::check_text;
 pub use self::values::{
     CHAT_LIMIT_MAX, DISABLE_REASON_MAX, EMAIL_MAX, LOGIN_MAX, LOGIN_MIN, NAME_MAX, TEXT_MAX,
@@ -85,6 +85,12 @@ impl fmt::Display for ValidationErrors {
 pub trait Directory {
     fn has_department(&self, id: &DepartmentId) -> bool;
 
+    /// Whether the tenant has this group; a directory that does not know the groups says yes
+    /// and leaves the check to the writer.
+    fn has_group(&self, _id: &GroupId) -> bool {
+        true
+    }
+
     /// The tenant's locations; `None` (or an empty list) when it keeps none, and then any
     /// text goes.
     fn locations(&self) -> Option<&PickList> {
@@ -146,15 +152,15 @@ impl PickList {
 
 /// Collects errors so each rule can report and validation carries on.
 #[derive(Default)]
-struct Report(Vec<FieldError>);
+pub(crate) struct Report(Vec<FieldError>);
 
 impl Report {
-    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError::new(field, message));
     }
 
     /// Runs a rule on an optional field, keeping the value when it passes.
-    fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+    pub(crate) fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(message) => {
@@ -162,6 +168,21 @@ impl Report {
                 None
             }
         }
+    }
+}
+
+impl Report {
+    /// `value` when nothing was reported, else every problem.
+    pub(crate) fn finish<T>(self, value: Option<T>) -> Result<T, ValidationErrors> {
+        match value {
+            Some(value) if self.0.is_empty() => Ok(value),
+            _ if self.0.is_empty() => Err(ValidationErrors::single("", "is not valid")),
+            _ => Err(ValidationErrors(self.0)),
+        }
+    }
+
+    pub(crate) fn is_clean(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -191,7 +212,7 @@ pub fn validate_user(
     let activation = groups::activation(draft, contact.has_phone, r);
     let preferences = groups::preferences(draft, r);
     let sign_in = groups::sign_in(draft, settings, contact.has_email, r);
-    let memberships = groups::memberships(draft, r);
+    let memberships = groups::memberships(draft, directory, r);
     if !report.0.is_empty() {
         return Err(ValidationErrors(report.0));
     }

@@ -19,11 +19,11 @@ pub const DISABLE_REASON_MAX: usize = 150;
 pub const CHAT_LIMIT_MAX: i64 = 1000;
 
 /// Trims, and treats blank as absent: spreadsheets and forms send empty strings for "nothing".
-pub(super) fn present(value: &Option<String>) -> Option<&str> {
+pub(crate) fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-pub(super) fn has_control_chars(value: &str) -> bool {
+pub(crate) fn has_control_chars(value: &str) -> bool {
     value.chars().any(char::is_control)
 }
 
@@ -61,7 +61,7 @@ pub fn check_login(raw: &str, settings: &TenantSettings) -> Result<Login, String
     Ok(Login::new_unchecked(raw.to_owned()))
 }
 
-pub(super) fn check_name(raw: &str, min: usize) -> Result<String, String> {
+pub(crate) fn check_name(raw: &str, min: usize) -> Result<String, String> {
     let length = raw.chars().count();
     if has_control_chars(raw) {
         return Err("must not contain control characters".to_owned());
@@ -128,7 +128,7 @@ pub fn check_imei(raw: &str) -> Result<Imei, String> {
     }
 }
 
-pub(super) fn luhn_valid(digits: &str) -> bool {
+pub(crate) fn luhn_valid(digits: &str) -> bool {
     let sum: u32 = digits
         .bytes()
         .rev()
@@ -146,7 +146,7 @@ pub(super) fn luhn_valid(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-pub(super) fn check_text(raw: &str, max: usize) -> Result<String, String> {
+pub(crate) fn check_text(raw: &str, max: usize) -> Result<String, String> {
     if has_control_chars(raw) {
         return Err("must not contain control characters".to_owned());
     }
@@ -157,7 +157,7 @@ pub(super) fn check_text(raw: &str, max: usize) -> Result<String, String> {
 }
 
 /// One of a closed set (loosely spelled), or `default` when blank.
-pub(super) fn check_enum<T: ClosedSet>(raw: Option<&str>, default: T) -> Result<T, String> {
+pub(crate) fn check_enum<T: ClosedSet>(raw: Option<&str>, default: T) -> Result<T, String> {
     match raw {
         None => Ok(default),
         Some(raw) => {
@@ -166,7 +166,7 @@ pub(super) fn check_enum<T: ClosedSet>(raw: Option<&str>, default: T) -> Result<
     }
 }
 
-pub(super) fn check_chat_limit(raw: Option<i64>) -> Result<u32, String> {
+pub(crate) fn check_chat_limit(raw: Option<i64>) -> Result<u32, String> {
     match raw {
         None => Ok(0),
         Some(n) if (0..=CHAT_LIMIT_MAX).contains(&n) => Ok(n as u32),
@@ -176,7 +176,7 @@ pub(super) fn check_chat_limit(raw: Option<i64>) -> Result<u32, String> {
     }
 }
 
-pub(super) fn check_language(raw: &str) -> Result<String, String> {
+pub(crate) fn check_language(raw: &str) -> Result<String, String> {
     let mut parts = raw.split('-');
     let primary_ok = parts
         .next()
@@ -192,7 +192,7 @@ pub(super) fn check_language(raw: &str) -> Result<String, String> {
     }
 }
 
-pub(super) fn check_ip_range(raw: &str) -> Result<IpNet, String> {
+pub(crate) fn check_ip_range(raw: &str) -> Result<IpNet, String> {
     let raw = raw.trim();
     raw.parse::<IpNet>()
         .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
@@ -200,21 +200,17 @@ pub(super) fn check_ip_range(raw: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("'{raw}' is not an IP address or CIDR range (like 10.0.0.0/8)"))
 }
 
-pub(super) fn check_extension(raw: &str) -> Result<String, String> {
+pub(crate) fn check_extension(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
-    let ok = (1..=16).contains(&raw.len())
-        && raw
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '*' || c == '#');
-    if ok {
+    if (2..=10).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit()) {
         Ok(raw.to_owned())
     } else {
-        Err("must be 1 to 16 digits (and * or #)".to_owned())
+        Err("must be 2 to 10 digits".to_owned())
     }
 }
 
 /// A field that must come from a pick list when the tenant keeps one.
-pub(super) fn check_pick(raw: &str, list: Option<&PickList>, what: &str) -> Result<String, String> {
+pub(crate) fn check_pick(raw: &str, list: Option<&PickList>, what: &str) -> Result<String, String> {
     let text = check_text(raw, TEXT_MAX)?;
     match list.filter(|l| !l.is_empty()) {
         None => Ok(text),

@@ -75,6 +75,7 @@ impl Rules<'_> {
             Err(errors) => return Verdict::Invalid(errors, None),
         };
         self.directory.resolve_department(&mut draft);
+        self.directory.resolve_groups(&mut draft);
         match validate_user(&draft, self.settings, self.directory) {
             Err(errors) => Verdict::Invalid(errors.into_errors(), Some(Box::new(draft))),
             Ok(valid) => {

@@ -185,7 +185,8 @@ where
                 &departments,
                 pick_list(&locations),
                 pick_list(&job_descriptions),
-            ),
+            )
+            .with_groups(&self.store.list_groups(&tenant).await?),
             tenant,
         };
         let mut run = Run {

@@ -34,6 +34,8 @@ fn conflict_error(field: UniqueField) -> FieldError {
     let what = match field {
         UniqueField::Login => "login",
         UniqueField::Email => "e-mail address",
+        UniqueField::Extension => "extension",
+        UniqueField::MacAddress => "MAC address",
     };
     FieldError::new(
         field.as_str(),
@@ -71,6 +73,9 @@ impl<S: ImportStore> RowWriter<'_, S> {
                 Some(e) => self.store.find_by_email(&self.tenant, e.as_str()).await,
                 None => Ok(None),
             },
+            // A device claim is never the first to fail for a row already written by this
+            // job (its login claim is checked before), so there is no holder to look for.
+            UniqueField::Extension | UniqueField::MacAddress => Ok(None),
         }
     }
 
