@@ -43,6 +43,9 @@ EXPECTED = [
     ("'=HYPERLINK", "a formula cell is neutralised in the report"),
     ("+12015550188 Your Roster activation code is", "Jane got her activation text"),
     ("+12015550141 Your Roster activation code is", "Ava (send_text in users.xlsx) got hers"),
+    ('"login":"jane.doe"', "Jane is listed among the group's members"),
+    ('"mac_address":"00:1a:2b:3c:4d:5e"', "her desk phone's MAC address is stored normalised"),
+    ('"name":"Reception","phone":"+12015550100"', "the address book finds the shared contact"),
 ]
 
 

@@ -1501,3 +1501,78 @@ async fn twenty_thousand_rows_with_a_hand_over_per_chunk_are_stored_exactly_once
     let report = env.report(&job).await;
     assert_eq!(report.len() - 1, failed, "each failed row reported once");
 }
+
+#[tokio::test]
+async fn groups_and_extension_columns_join_groups_and_claim_extensions() {
+    use roster_domain::directory::group::Group;
+    use roster_domain::ids::GroupId;
+    use roster_domain::store::GroupStore;
+    let env = Env::new().await;
+    let stamp = roster_domain::user::Stamp::now(&Actor::new("admin-1"));
+    let night = Group {
+        id: GroupId::generate(),
+        tenant_id: env.tenant.clone(),
+        name: "Night Shift".into(),
+        description: None,
+        created: stamp.clone(),
+        updated: stamp,
+    };
+    env.worker.store.create_group(&night).await.unwrap();
+    // Seed 002/004 words: a Groups cell by name (any case) or id, an Extension cell.
+    let csv = format!(
+        "Login,First Name,Last Name,Email,Groups,Extension\n\
+         ann,Ann,Lee,ann@example.com,night shift,201\n\
+         bob,Bob,Ray,bob@example.com,{};Night Shift,202;203\n\
+         cyd,Cyd,Oh,cyd@example.com,Day Shift,204\n\
+         dee,Dee,Ox,dee@example.com,,201\n\
+         eve,Eve,Ng,eve@example.com,,1\n",
+        night.id
+    );
+    let job = env
+        .drop_file("groups.csv", csv.into_bytes(), &[])
+        .await;
+    assert_eq!(
+        (job.counts.created, job.counts.failed, job.counts.conflicts),
+        (2, 2, 1),
+        "{job:?}"
+    );
+    let bob = env
+        .worker
+        .store
+        .find_by_login(&env.tenant, "bob")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.profile.groups.iter().collect::<Vec<_>>(), [&night.id]);
+    let extensions: Vec<&str> = bob
+        .profile
+        .devices
+        .iter()
+        .map(|d| d.extension.as_str())
+        .collect();
+    assert_eq!(extensions, ["202", "203"]);
+    let members = env
+        .worker
+        .store
+        .list_members(&env.tenant, &night.id, None, 50)
+        .await
+        .unwrap();
+    let mut logins: Vec<String> = members
+        .items
+        .iter()
+        .map(|u| u.profile.login.to_string())
+        .collect();
+    logins.sort();
+    assert_eq!(logins, ["ann", "bob"]);
+    let report = env.report(&job).await;
+    let line = |login: &str| {
+        report
+            .iter()
+            .find(|l| l[1] == login)
+            .map(|l| l.last().unwrap().clone())
+            .unwrap_or_default()
+    };
+    assert!(line("cyd").contains("group_ids[0]"), "{report:?}");
+    assert!(line("dee").contains("extension"), "{report:?}");
+    assert!(line("eve").contains("devices[0].extension"), "{report:?}");
+}

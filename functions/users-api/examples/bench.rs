@@ -99,6 +99,7 @@ async fn main() {
         let call = Call::new("POST", "/v1/users").as_caller(admin.clone()).json(json!({
             "login": format!("bench{i}"), "first_name": "Bench", "last_name": format!("User{i}"),
             "email": format!("bench{i}@example.com"), "mobile_phone": "+12015550123", "department_id": "sales",
+            "in_address_book": i % 2 == 0,
         }));
         let request = call.request();
         let start = Instant::now();
@@ -113,6 +114,27 @@ async fn main() {
     }
     measure("POST /v1/users", times, counter.take());
 
+    let group = handle(
+        &app,
+        Call::new("POST", "/v1/groups")
+            .as_caller(admin.clone())
+            .json(json!({"id": "bench", "name": "Bench"}))
+            .request(),
+    )
+    .await;
+    assert_eq!(group.status(), 201);
+    let mut times = Vec::new();
+    for id in &ids {
+        let request = Call::new("PUT", &format!("/v1/groups/bench/members/{id}"))
+            .as_caller(admin.clone())
+            .request();
+        let start = Instant::now();
+        let response = handle(&app, request).await;
+        times.push(start.elapsed());
+        assert_eq!(response.status(), 204);
+    }
+    measure("PUT /v1/groups/{id}/members/{user_id}", times, counter.take());
+
     let routes: Vec<(&str, MakeCall)> = vec![
         (
             "GET /v1/users/{id}",
@@ -125,8 +147,41 @@ async fn main() {
             Box::new(|i| {
                 Call::new("PATCH", &format!("/v1/users/{}", ids[i]))
                     .as_caller(admin.clone())
-                    .header("If-Match", "1")
+                    .header("If-Match", "2")
                     .json(json!({"nickname": "B"}))
+            }),
+        ),
+        (
+            "GET /v1/groups/{id}/members?limit=50",
+            Box::new(|_| {
+                Call::new("GET", "/v1/groups/bench/members")
+                    .as_caller(admin.clone())
+                    .query("limit", "50")
+            }),
+        ),
+        (
+            "GET /v1/users/{id}/contacts?limit=50",
+            Box::new(|i| {
+                Call::new("GET", &format!("/v1/users/{}/contacts", ids[i]))
+                    .as_caller(admin.clone())
+                    .query("limit", "50")
+            }),
+        ),
+        (
+            "GET /v1/address-book?limit=50",
+            Box::new(|_| {
+                Call::new("GET", "/v1/address-book")
+                    .as_caller(admin.clone())
+                    .query("limit", "50")
+            }),
+        ),
+        (
+            "GET /v1/address-book?q=user1&limit=50",
+            Box::new(|_| {
+                Call::new("GET", "/v1/address-book")
+                    .as_caller(admin.clone())
+                    .query("q", "user1")
+                    .query("limit", "50")
             }),
         ),
         (

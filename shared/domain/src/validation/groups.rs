@@ -389,13 +389,17 @@ pub(super) fn memberships(
     } else {
         for (i, raw) in given.iter().enumerate() {
             let field = format!("group_ids[{i}]");
-            let Some(id) = r.check(&field, GroupId::parse(raw.trim()).map_err(|e| e.0)) else {
-                continue;
-            };
-            if directory.has_group(&id) {
-                groups.insert(id);
-            } else {
-                r.add(field, format!("there is no group '{id}'"));
+            match GroupId::parse(raw.trim()) {
+                Ok(id) if directory.has_group(&id) => {
+                    groups.insert(id);
+                }
+                _ => r.add(
+                    field,
+                    format!(
+                        "'{}' is not a group of your organisation (give its id, or in a sheet its name)",
+                        raw.trim().chars().take(64).collect::<String>()
+                    ),
+                ),
             }
         }
     }
