@@ -1528,9 +1528,7 @@ async fn groups_and_extension_columns_join_groups_and_claim_extensions() {
          eve,Eve,Ng,eve@example.com,,1\n",
         night.id
     );
-    let job = env
-        .drop_file("groups.csv", csv.into_bytes(), &[])
-        .await;
+    let job = env.drop_file("groups.csv", csv.into_bytes(), &[]).await;
     assert_eq!(
         (job.counts.created, job.counts.failed, job.counts.conflicts),
         (2, 2, 1),

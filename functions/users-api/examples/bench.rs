@@ -133,7 +133,11 @@ async fn main() {
         times.push(start.elapsed());
         assert_eq!(response.status(), 204);
     }
-    measure("PUT /v1/groups/{id}/members/{user_id}", times, counter.take());
+    measure(
+        "PUT /v1/groups/{id}/members/{user_id}",
+        times,
+        counter.take(),
+    );
 
     let routes: Vec<(&str, MakeCall)> = vec![
         (

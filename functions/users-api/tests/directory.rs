@@ -923,3 +923,193 @@ async fn contacts_address_book_and_shared_contacts() {
     let listed = as_admin(&app, &org, "GET", "/v1/shared-contacts", None).await;
     assert_eq!(ids_of(&listed), ["helpdesk"]);
 }
+
+/// Every directory route for each role: admins everything; managers change users of their
+/// departments but not the organisation's groups or shared contacts; analysts only read.
+#[tokio::test]
+async fn each_directory_route_for_each_role() {
+    let app = app().await;
+    let org = Org::new(&app).await;
+    let g = as_admin(
+        &app,
+        &org,
+        "POST",
+        "/v1/groups",
+        Some(json!({"id": "g1", "name": "G1"})),
+    )
+    .await;
+    assert_eq!(g.status, 201);
+    let sc = as_admin(
+        &app,
+        &org,
+        "POST",
+        "/v1/shared-contacts",
+        Some(json!({"id": "c1", "name": "Desk", "phone": "+12015550100"})),
+    )
+    .await;
+    assert_eq!(sc.status, 201);
+    let john = org.john.to_string();
+    // (method, path, body, admin, manager of sales, analyst); run in this order.
+    let cases: Vec<(&str, String, Option<Value>, u16, u16, u16)> = vec![
+        ("GET", "/v1/groups".into(), None, 200, 200, 200),
+        (
+            "POST",
+            "/v1/groups".into(),
+            Some(json!({"name": "X"})),
+            201,
+            403,
+            403,
+        ),
+        ("GET", "/v1/groups/g1".into(), None, 200, 200, 200),
+        (
+            "PATCH",
+            "/v1/groups/g1".into(),
+            Some(json!({"description": "d"})),
+            200,
+            403,
+            403,
+        ),
+        (
+            "PUT",
+            format!("/v1/groups/g1/members/{john}"),
+            None,
+            204,
+            204,
+            403,
+        ),
+        ("GET", "/v1/groups/g1/members".into(), None, 200, 200, 200),
+        (
+            "DELETE",
+            format!("/v1/groups/g1/members/{john}"),
+            None,
+            204,
+            204,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/users/{john}/devices"),
+            None,
+            200,
+            200,
+            200,
+        ),
+        (
+            "POST",
+            format!("/v1/users/{john}/devices"),
+            Some(json!({"extension": "__EXT__"})),
+            201,
+            201,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/users/{john}/voicemail"),
+            None,
+            200,
+            200,
+            200,
+        ),
+        (
+            "PUT",
+            format!("/v1/users/{john}/voicemail"),
+            Some(json!({"enabled": true})),
+            200,
+            200,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/users/{john}/answering-rules"),
+            None,
+            200,
+            200,
+            200,
+        ),
+        (
+            "PUT",
+            format!("/v1/users/{john}/answering-rules"),
+            Some(json!({"rules": []})),
+            200,
+            200,
+            403,
+        ),
+        (
+            "POST",
+            format!("/v1/users/{john}/photo"),
+            Some(json!({"content_type": "image/jpeg"})),
+            200,
+            200,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/users/{john}/contacts"),
+            None,
+            200,
+            200,
+            200,
+        ),
+        ("GET", "/v1/address-book".into(), None, 200, 200, 200),
+        ("GET", "/v1/shared-contacts".into(), None, 200, 200, 200),
+        (
+            "POST",
+            "/v1/shared-contacts".into(),
+            Some(json!({"name": "Y", "email": "y@example.com"})),
+            201,
+            403,
+            403,
+        ),
+        (
+            "PATCH",
+            "/v1/shared-contacts/c1".into(),
+            Some(json!({"company": "Acme"})),
+            200,
+            403,
+            403,
+        ),
+        ("DELETE", "/v1/groups/g1".into(), None, 204, 403, 403),
+    ];
+    let mut extension = 300;
+    for (role, claims) in [
+        ("manager", manager(&org.tenant, &["sales"])),
+        ("analyst", analyst(&org.tenant)),
+        ("admin", admin(&org.tenant)),
+    ] {
+        for (method, path, body, for_admin, for_manager, for_analyst) in &cases {
+            let expected = match role {
+                "admin" => *for_admin,
+                "manager" => *for_manager,
+                _ => *for_analyst,
+            };
+            let mut c = Call::new(method, path).as_caller(claims.clone());
+            if let Some(b) = body {
+                extension += 1;
+                let text = b.to_string().replace("__EXT__", &extension.to_string());
+                c = c.json(serde_json::from_str(&text).unwrap());
+            }
+            let r = call(&app, c).await;
+            assert_eq!(r.status, expected, "{role} {method} {path}: {}", r.body);
+        }
+    }
+    // A manager of another department reaches none of John's directory data.
+    let outsider = manager(&org.tenant, &["support"]);
+    for path in ["/devices", "/voicemail", "/answering-rules", "/contacts"] {
+        let r = call(
+            &app,
+            Call::new("GET", &org.user_path(path)).as_caller(outsider.clone()),
+        )
+        .await;
+        assert_eq!(r.status, 404, "{path}");
+    }
+    // The export carries the new user-level columns.
+    let export = as_admin(&app, &org, "GET", "/v1/users/export", None).await;
+    let header = export.body.lines().next().unwrap().to_owned();
+    assert!(header.contains(",groups,extension,"), "{header}");
+    // The manager (first pass) added 303 and the admin (last pass) 319: see the numbering.
+    assert!(
+        export.body.contains(",303;319,"),
+        "extensions are exported: {}",
+        export.body
+    );
+}
