@@ -924,6 +924,9 @@ async fn contacts_address_book_and_shared_contacts() {
     assert_eq!(ids_of(&listed), ["helpdesk"]);
 }
 
+/// (method, path, body, status for an admin, a manager of sales, an analyst).
+type RoleCase = (&'static str, String, Option<Value>, u16, u16, u16);
+
 /// Every directory route for each role: admins everything; managers change users of their
 /// departments but not the organisation's groups or shared contacts; analysts only read.
 #[tokio::test]
@@ -950,7 +953,7 @@ async fn each_directory_route_for_each_role() {
     assert_eq!(sc.status, 201);
     let john = org.john.to_string();
     // (method, path, body, admin, manager of sales, analyst); run in this order.
-    let cases: Vec<(&str, String, Option<Value>, u16, u16, u16)> = vec![
+    let cases: Vec<RoleCase> = vec![
         ("GET", "/v1/groups".into(), None, 200, 200, 200),
         (
             "POST",
