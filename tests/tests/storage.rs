@@ -956,6 +956,7 @@ async fn import_jobs_are_listed_by_upload_date_range() {
             Uploader {
                 actor: admin(),
                 name: "Admin".into(),
+                claimed_by: None,
             },
         );
         job.status = ImportStatus::Queued;

@@ -8,9 +8,13 @@ use lambda_http::{Body, Request, Response};
 use roster_domain::activation::{ActivationAttempt, ActivationFailure, Proof, activate_device};
 use roster_domain::error::AppError;
 use roster_domain::store::{ActivationCodeStore, FindUser, UpdateUser};
+use roster_domain::validation::EMAIL_MAX;
 use roster_http::{HttpError, error_response, json, json_body};
 use serde::Deserialize;
 use serde_json::json as json_value;
+
+/// Longer than any code or IMEI a user could type, spaces and dashes included.
+const CODE_INPUT_MAX: usize = 64;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +33,21 @@ fn attempt(request: &Request) -> Result<ActivationAttempt, HttpError> {
         return Err(AppError::NotFound("route").into());
     }
     let body: ActivateBody = json_body(request)?;
+    // Longer values than any valid one are refused before they reach a key (DynamoDB keys
+    // stop at 2,048 bytes: a longer one would be a 500 and fire the 5xx alarm).
+    for (field, value, max) in [
+        ("tenant_id", Some(&body.tenant_id), 64),
+        ("login", Some(&body.login), EMAIL_MAX),
+        ("code", body.code.as_ref(), CODE_INPUT_MAX),
+        ("imei", body.imei.as_ref(), CODE_INPUT_MAX),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            return Err(HttpError::bad_field(
+                field,
+                format!("must be at most {max} characters"),
+            ));
+        }
+    }
     let proof = match (body.code, body.imei) {
         (Some(code), None) => Proof::Code(code),
         (None, Some(imei)) => Proof::Imei(imei),

@@ -263,6 +263,29 @@ async fn malformed_requests_are_400() {
         let (status, reply) = activate(&store, body.clone()).await;
         assert_eq!(status, 400, "{body}: {reply}");
     }
+    // Over-long values are named, not a 500 from a key over DynamoDB's limit.
+    for (body, field) in [
+        (
+            json!({"tenant_id": "acme", "login": "x".repeat(5000), "code": "1"}),
+            "login",
+        ),
+        (
+            json!({"tenant_id": "acme", "login": "x", "code": "1".repeat(5000)}),
+            "code",
+        ),
+        (
+            json!({"tenant_id": "acme", "login": "x", "imei": "1".repeat(5000)}),
+            "imei",
+        ),
+        (
+            json!({"tenant_id": "a".repeat(5000), "login": "x", "code": "1"}),
+            "tenant_id",
+        ),
+    ] {
+        let (status, reply) = activate(&store, body).await;
+        assert_eq!(status, 400, "{field}: {reply}");
+        assert_eq!(reply["error"]["fields"][0]["field"], field, "{reply}");
+    }
     let (status, _) = activate(
         &store,
         json!({"tenant_id": "a#b", "login": "x", "code": "1"}),

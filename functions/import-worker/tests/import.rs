@@ -210,7 +210,12 @@ async fn a_dropped_csv_imports_valid_rows_and_reports_the_rest() {
         .await;
     assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
     assert_eq!(job.file_name, "New hires (Zürich).csv");
-    assert_eq!(job.uploaded_by, Actor::new("hr-admin"));
+    assert_eq!(
+        job.uploaded_by,
+        Actor::new("AWS:AIDAEXAMPLEADMIN"),
+        "the S3 principal is the uploader of record"
+    );
+    assert_eq!(job.uploaded_by_claimed.as_deref(), Some("hr-admin"));
     assert_eq!(job.uploader_name(), "hr-admin");
     assert!(job.object_version.is_some(), "the file's version is pinned");
     assert_eq!(job.progress, 100);
@@ -282,6 +287,28 @@ async fn a_dropped_csv_imports_valid_rows_and_reports_the_rest() {
         .unwrap();
     let summary: Value = serde_json::from_slice(&summary).unwrap();
     assert_eq!(summary["counts"]["created"], 2);
+}
+
+#[tokio::test]
+async fn a_dropped_file_with_a_mode_that_is_not_one_fails_naming_it() {
+    let env = Env::new().await;
+    let job = env
+        .drop_file(
+            "typo.csv",
+            GOOD_CSV.as_bytes().to_vec(),
+            &[("mode", "upsrt")],
+        )
+        .await;
+    assert_eq!(job.status, ImportStatus::Failed, "{job:?}");
+    assert!(
+        job.error.as_deref().unwrap_or_default().contains("'upsrt'"),
+        "{job:?}"
+    );
+    assert_eq!(
+        env.logins().await,
+        Vec::<String>::new(),
+        "nothing was imported"
+    );
 }
 
 #[tokio::test]
@@ -375,6 +402,7 @@ async fn an_api_created_job_imports_an_xlsx_with_numeric_phones_and_imeis() {
         Uploader {
             actor: Actor::new("admin-1"),
             name: "Admin One".into(),
+            claimed_by: None,
         },
     );
     env.worker.store.create_job(&job).await.unwrap();

@@ -49,6 +49,7 @@ async fn job(
         Uploader {
             actor: Actor::new(by),
             name: by.into(),
+            claimed_by: None,
         },
     );
     job.status = status;

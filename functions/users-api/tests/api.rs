@@ -309,6 +309,22 @@ async fn bad_requests_are_4xx_with_clear_messages_never_500() {
             Some("limit"),
         ),
         (
+            "search text longer than an index key may be",
+            Call::new("GET", "/v1/users")
+                .as_caller(caller.clone())
+                .query("q", &"x".repeat(2000)),
+            400,
+            Some("q"),
+        ),
+        (
+            "the same for the address book",
+            Call::new("GET", "/v1/address-book")
+                .as_caller(caller.clone())
+                .query("q", &"x".repeat(2000)),
+            400,
+            Some("q"),
+        ),
+        (
             "bad role filter",
             Call::new("GET", "/v1/users")
                 .as_caller(caller.clone())

@@ -77,6 +77,8 @@ pub struct ImportJobView<'a> {
     pub uploaded_at: OffsetDateTime,
     pub uploaded_by: &'a str,
     pub uploaded_by_name: &'a str,
+    /// For drops: who the object's metadata says uploaded it (unverified).
+    pub uploaded_by_claimed: Option<&'a str>,
     pub progress: u8,
     pub counts: ImportCounts,
     pub warnings: &'a [String],
@@ -93,6 +95,7 @@ impl<'a> From<&'a ImportJob> for ImportJobView<'a> {
             status: j.status,
             uploaded_at: j.uploaded_at,
             uploaded_by: j.uploaded_by.as_str(),
+            uploaded_by_claimed: j.uploaded_by_claimed.as_deref(),
             uploaded_by_name: j.uploader_name(),
             progress: j.progress,
             counts: j.counts,

@@ -42,6 +42,10 @@ impl Params {
     }
 }
 
+/// Longer than any name, e-mail or login a search could match (search terms become index
+/// keys, which DynamoDB caps at 1,024 bytes).
+pub const SEARCH_MAX: usize = 254;
+
 /// The user list's filters and page (`q`, `department_id`, `role`, `status`, `kind`,
 /// `hide_system`, `limit`, `cursor`).
 pub fn user_query(request: &Request) -> Result<UserQuery, HttpError> {
@@ -62,8 +66,18 @@ pub fn user_query(request: &Request) -> Result<UserQuery, HttpError> {
             }
         },
     };
+    let text = params.get("q").map(str::to_owned);
+    if text
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > SEARCH_MAX)
+    {
+        return Err(HttpError::bad_field(
+            "q",
+            format!("must be at most {SEARCH_MAX} characters"),
+        ));
+    }
     Ok(UserQuery {
-        text: params.get("q").map(str::to_owned),
+        text,
         department_id,
         role: params.choice::<Role>("role")?,
         status: params.choice::<UserStatus>("status")?,

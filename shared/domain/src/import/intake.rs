@@ -110,21 +110,33 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
                 .or_else(|| upload.sequencer.clone())
                 .unwrap_or_default();
             let id = job_id_for(&upload.bucket, &upload.key, &version, upload.event_time_ms);
+            let mode = dropped_mode(&object);
             let mut job = ImportJob::new(
                 id,
                 tenant.clone(),
                 file_name,
                 upload.key.clone(),
-                dropped_mode(&object),
+                mode.clone().unwrap_or_default(),
                 dropper(&object, upload),
             );
             job.status = ImportStatus::InProgress;
+            if let Err(refusal) = &mode {
+                // A mode nobody asked for is not guessed: the job fails, saying why.
+                job.status = ImportStatus::Failed;
+                job.error = Some(refusal.clone());
+            }
             job.object_version = object.version_id;
             job.uploaded_at = time::OffsetDateTime::from_unix_timestamp_nanos(
                 i128::from(upload.event_time_ms) * 1_000_000,
             )
             .unwrap_or(job.uploaded_at);
             match store.create_job(&job).await {
+                Ok(()) if job.status == ImportStatus::Failed => {
+                    tracing::warn!(job_id = %id, key = %upload.key, "dropped file refused: bad x-amz-meta-mode");
+                    Ok(Intake::Ignored(
+                        "the file's import mode is not valid".into(),
+                    ))
+                }
                 Ok(()) => {
                     tracing::info!(job_id = %id, key = %upload.key, "import job created from a dropped file");
                     Ok(Intake::Run(Box::new(job)))
@@ -138,16 +150,22 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
     }
 }
 
-/// `x-amz-meta-mode`, else `partial`.
-fn dropped_mode(object: &StoredObject) -> ImportMode {
-    object
-        .metadata
-        .get("mode")
-        .and_then(|m| ImportMode::parse(m))
-        .unwrap_or_default()
+/// `x-amz-meta-mode`, `partial` when there is none; a value that is not a mode is refused,
+/// named (a typo must not import in a mode nobody chose).
+fn dropped_mode(object: &StoredObject) -> Result<ImportMode, String> {
+    match object.metadata.get("mode").map(|m| m.trim()) {
+        None | Some("") => Ok(ImportMode::default()),
+        Some(raw) => ImportMode::parse(raw).ok_or_else(|| {
+            format!(
+                "x-amz-meta-mode '{}' is not an import mode: use partial, all_or_nothing, upsert or validate_only",
+                raw.chars().take(40).collect::<String>()
+            )
+        }),
+    }
 }
 
-/// `x-amz-meta-uploaded-by` (and `-uploaded-by-name` for the name), else the S3 principal.
+/// The S3 principal is the uploader of record; `x-amz-meta-uploaded-by` is kept as what the
+/// metadata claims, and (with `-uploaded-by-name`) names the job in lists.
 fn dropper(object: &StoredObject, upload: &UploadedObject) -> Uploader {
     let meta = |name: &str| {
         object
@@ -157,19 +175,34 @@ fn dropper(object: &StoredObject, upload: &UploadedObject) -> Uploader {
             .filter(|v| !v.is_empty() && !v.chars().any(char::is_control))
             .map(|v| v.chars().take(200).collect::<String>())
     };
-    let actor = meta("uploaded-by")
-        .or_else(|| upload.principal.clone())
-        .unwrap_or_else(|| "s3".to_owned());
-    let name = meta("uploaded-by-name").unwrap_or_else(|| actor.clone());
+    let actor = upload.principal.clone().unwrap_or_else(|| "s3".to_owned());
+    let claimed_by = meta("uploaded-by");
+    let name = meta("uploaded-by-name")
+        .or_else(|| claimed_by.clone())
+        .unwrap_or_else(|| actor.clone());
     Uploader {
         actor: Actor::new(actor),
         name,
+        claimed_by,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mode_that_is_not_one_is_refused_by_name() {
+        let mut object = StoredObject::default();
+        assert_eq!(dropped_mode(&object), Ok(ImportMode::Partial));
+        object.metadata.insert("mode".into(), "upsert".into());
+        assert_eq!(dropped_mode(&object), Ok(ImportMode::Upsert));
+        object
+            .metadata
+            .insert("mode".into(), "all-or-nothin".into());
+        let refusal = dropped_mode(&object).unwrap_err();
+        assert!(refusal.contains("'all-or-nothin'"), "{refusal}");
+    }
 
     #[test]
     fn redeliveries_derive_the_same_job() {
@@ -198,8 +231,10 @@ mod tests {
         let who = dropper(&object, &upload);
         assert_eq!(
             (who.actor.as_str(), who.name.as_str()),
-            ("hr-admin", "hr-admin")
+            ("AWS:AIDA1", "hr-admin"),
+            "the metadata names the job but does not replace the principal"
         );
+        assert_eq!(who.claimed_by.as_deref(), Some("hr-admin"));
         object
             .metadata
             .insert("uploaded-by-name".into(), "Hannah Ruiz".into());

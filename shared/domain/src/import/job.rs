@@ -57,6 +57,9 @@ impl ImportCounts {
 pub struct Uploader {
     pub actor: Actor,
     pub name: String,
+    /// Who the object's metadata says uploaded it (`x-amz-meta-uploaded-by`): kept beside the
+    /// S3 principal, never in its place, since anyone who may drop a file may write it.
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +76,9 @@ pub struct ImportJob {
     /// metadata or the S3 principal).
     #[serde(default)]
     pub uploaded_by_name: String,
+    /// For drops: the uploader the object's metadata claims (not verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploaded_by_claimed: Option<String>,
     /// 0–100 while running.
     pub progress: u8,
     pub counts: ImportCounts,
@@ -125,6 +131,7 @@ impl ImportJob {
             uploaded_at: crate::user::now_utc_millis(),
             uploaded_by: uploader.actor,
             uploaded_by_name: uploader.name,
+            uploaded_by_claimed: uploader.claimed_by,
             progress: 0,
             counts: ImportCounts::default(),
             warnings: vec![],

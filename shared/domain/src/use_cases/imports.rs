@@ -75,6 +75,7 @@ pub async fn create_import<S: ImportJobStore, F: ImportFiles>(
         Uploader {
             actor: caller.actor.clone(),
             name: caller.name.clone(),
+            claimed_by: None,
         },
     );
     store.create_job(&job).await?;
