@@ -1,5 +1,6 @@
 """The patched moto keeps the DynamoDB semantics the project's tests rely on."""
 
+import json
 import random
 import threading
 import unittest
@@ -269,3 +270,58 @@ class PatchedDynamo(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PlainJsonResponses(unittest.TestCase):
+    """Responses written as plain JSON say exactly what moto's serializer would."""
+
+    def test_every_operation_the_project_uses_answers_as_the_serializer_would(self):
+        from moto.dynamodb import responses
+
+        seen = []
+        fast = responses.DynamoResult.execute_result
+
+        def compare(result, context):
+            status, headers, body = fast(result, context)
+            g_status, g_headers, g_body = responses.DynamoResult.generic_execute_result(result, context)
+            seen.append(context.operation_model.name)
+            self.assertEqual(status, g_status)
+            self.assertEqual(set(headers), set(g_headers), context.operation_model.name)
+            self.assertEqual(json.loads(body), json.loads(g_body), context.operation_model.name)
+            return status, headers, body
+
+        responses.DynamoResult.execute_result = compare
+        try:
+            with mock_aws():
+                db = boto3.client("dynamodb", region_name="us-east-1")
+                db.create_table(
+                    TableName="t", BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                )
+                item = {
+                    "pk": s("a"), "n": {"N": "1.50"}, "b": {"B": b"\x00\xff"},
+                    "bs": {"BS": [b"\x01"]}, "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2"]},
+                    "m": {"M": {"l": {"L": [s("v"), {"NULL": True}, {"BOOL": False}]}, "e": {"M": {}}}},
+                    "empty": {"L": []}, "text": s("ünïcode \u2028 \"quoted\""),
+                }
+                db.put_item(TableName="t", Item=item)
+                db.get_item(TableName="t", Key={"pk": s("a")}, ReturnConsumedCapacity="TOTAL")
+                db.get_item(TableName="t", Key={"pk": s("missing")})
+                db.query(TableName="t", KeyConditionExpression="pk = :p",
+                         ExpressionAttributeValues={":p": s("a")}, Limit=1)
+                db.query(TableName="t", KeyConditionExpression="pk = :p",
+                         ExpressionAttributeValues={":p": s("none")})
+                db.scan(TableName="t")
+                db.batch_get_item(RequestItems={"t": {"Keys": [{"pk": s("a")}, {"pk": s("b")}]}})
+                db.update_item(TableName="t", Key={"pk": s("a")}, UpdateExpression="ADD c :one",
+                               ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW")
+                db.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": {"pk": s("c")}}}])
+                db.delete_item(TableName="t", Key={"pk": s("c")}, ReturnValues="ALL_OLD")
+                db.describe_table(TableName="t")
+                self.assertEqual(db.get_item(TableName="t", Key={"pk": s("a")})["Item"]["b"]["B"], b"\x00\xff")
+        finally:
+            responses.DynamoResult.execute_result = fast
+        for operation in ("PutItem", "GetItem", "Query", "Scan", "BatchGetItem", "UpdateItem",
+                          "DeleteItem", "DescribeTable"):
+            self.assertIn(operation, seen)
