@@ -282,7 +282,8 @@ impl DynamoStore {
                     StoreError::Unavailable(format!("the condition of transaction item {i} failed"))
                 }
             }),
-            Err(Cancelled::Conflict) => Err(StoreError::VersionMismatch),
+            // Still contended after the retries: busy, not stale (429, never 412).
+            Err(Cancelled::Conflict) => Err(StoreError::Throttled),
             Err(Cancelled::Other(e)) => Err(e),
         }
     }
