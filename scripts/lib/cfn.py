@@ -67,7 +67,7 @@ class Route:
 
 @dataclass
 class Trigger:
-    """An event source of a function: S3 uploads, an SNS topic or an SQS queue."""
+    """An event source of a function: S3 uploads, an SNS topic, an SQS queue or a schedule."""
 
     kind: str
     function: str
@@ -76,6 +76,7 @@ class Trigger:
     s3_filter_rules: list = field(default_factory=list)
     batch_size: int = 1
     attempts: int = 3
+    every_seconds: int = 0
 
 
 @dataclass
@@ -95,6 +96,15 @@ def _ref(value):
     if isinstance(value, list):
         value = value[0]
     return re.split(r"[.]", str(value))[0]
+
+
+def rate_seconds(expression):
+    """`rate(5 minutes)` in seconds (the only schedule form the template uses)."""
+    match = re.fullmatch(r"rate\((\d+) (second|minute|hour|day)s?\)", expression.strip())
+    if not match:
+        raise SystemExit(f"scripts/dev cannot run the schedule {expression!r}")
+    unit = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}[match.group(2)]
+    return int(match.group(1)) * unit
 
 
 def wiring(template):
@@ -125,6 +135,10 @@ def wiring(template):
             elif kind == "SQS":
                 triggers.append(
                     Trigger("SQS", name, _ref(p["Queue"]), batch_size=p.get("BatchSize", 10))
+                )
+            elif kind == "Schedule":
+                triggers.append(
+                    Trigger("Schedule", name, p["Schedule"], every_seconds=rate_seconds(p["Schedule"]))
                 )
     # API Gateway prefers exact routes to greedy ones, and longer paths to shorter ones.
     routes.sort(key=lambda r: (r.greedy, -len(r.path)))

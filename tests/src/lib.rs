@@ -165,4 +165,5 @@ pub fn http_get(url: &str) -> (u16, Vec<u8>) {
 
 pub mod apigw;
 pub mod emulator;
+pub mod faults;
 pub mod messaging;

@@ -13,8 +13,9 @@ use roster_aws::Continuation;
 use roster_domain::activation::PublishActivation;
 use roster_domain::ids::{ImportJobId, TenantId};
 use roster_domain::import::files::{ContinueJob, ImportFiles};
-use roster_domain::import::intake::{Intake, UploadedObject, accept_upload};
+use roster_domain::import::intake::{Holder, Intake, UploadedObject, accept_upload};
 use roster_domain::import::runner::{ImportConfig, ImportError, ImportStore, Importer, RunOutcome};
+use roster_domain::import::sweep::sweep_jobs;
 use serde_json::Value;
 
 /// Time kept in hand at the end of an invocation to checkpoint and hand over.
@@ -47,10 +48,10 @@ where
 {
     /// Handles an S3 event or an SQS continuation event.
     pub async fn handle(&self, event: Value, hand_over_at: Option<Instant>) -> Result<(), String> {
-        let config = ImportConfig {
-            hand_over_at: hand_over_at.or(self.config.hand_over_at),
-            ..self.config.clone()
-        };
+        if is_scheduled(&event) {
+            return self.sweep().await;
+        }
+        let config = self.config.for_invocation(hand_over_at);
         let records = event["Records"].as_array().cloned().unwrap_or_default();
         let mut retry = Vec::new();
         for record in records {
@@ -104,7 +105,11 @@ where
             event_time_ms: record.event_time.timestamp_millis().max(0) as u64,
             principal: record.principal_id.principal_id.clone(),
         };
-        match accept_upload(&self.store, &self.files, &upload)
+        let holder = Holder {
+            owner: &config.invocation,
+            lease_ms: config.lease.as_millis() as i64,
+        };
+        match accept_upload(&self.store, &self.files, &upload, holder)
             .await
             .map_err(|e| e.to_string())?
         {
@@ -112,11 +117,32 @@ where
                 &job.id.clone(),
                 self.importer(config).run_claimed(*job).await,
             ),
+            Intake::Resume(tenant, id) => {
+                tracing::info!(job_id = %id, "a redelivered upload resumes its job");
+                self.run(&tenant, &id, config).await
+            }
             Intake::Ignored(why) => {
                 tracing::info!(key = %upload.key, reason = %why, "object ignored");
                 Ok(())
             }
         }
+    }
+
+    /// The scheduled sweep: resumes jobs whose worker died, expires uploads that never came.
+    async fn sweep(&self) -> Result<(), String> {
+        let swept = sweep_jobs(
+            &self.store,
+            &self.continuation,
+            roster_domain::import::job::now_ms(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        tracing::info!(
+            resumed = swept.resumed,
+            expired = swept.expired,
+            "import sweep done"
+        );
+        Ok(())
     }
 
     fn importer<'a>(&'a self, config: &'a ImportConfig) -> Importer<'a, S, F, P, C> {
@@ -156,6 +182,11 @@ where
         }
         Ok(())
     }
+}
+
+/// An EventBridge schedule's event (`"source": "aws.events"`), which starts a sweep.
+fn is_scheduled(event: &Value) -> bool {
+    event["source"].as_str() == Some("aws.events")
 }
 
 impl

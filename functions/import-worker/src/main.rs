@@ -1,6 +1,10 @@
 //! Wires the import worker: clients built once per cold start; each invocation hands over a
 //! minute before its deadline (`hand_over_after`).
 
+// The runner's future (claim, passes, all-or-nothing stages, undo) nests deeper than the
+// compiler's default query depth when the runtime lays it out.
+#![recursion_limit = "256"]
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use import_worker::{Worker, hand_over_after};

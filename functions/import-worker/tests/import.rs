@@ -10,13 +10,17 @@ use roster_domain::caller::{Caller, CallerRole};
 use roster_domain::error::AppError;
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, TenantId};
 use roster_domain::import::files::{ImportFiles, ObjectRef};
-use roster_domain::import::job::{ImportCounts, ImportJob, ImportMode, ImportStatus, Uploader};
+use roster_domain::import::job::{
+    ImportCounts, ImportJob, ImportMode, ImportStatus, Lease, Stage, Uploader, now_ms,
+};
 use roster_domain::import::runner::ImportConfig;
 use roster_domain::import::sheet::{FileFormat, SheetEvent, read_csv, read_workbook};
 use roster_domain::store::CreateUser;
 use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
+use roster_domain::use_cases::imports::cancel_import;
 use roster_domain::use_cases::imports::{Proceed, proceed_import};
 use roster_tests::apigw::{Call, claims};
+use roster_tests::faults::{Fault, FaultyFiles, Plan};
 use roster_tests::http_put;
 use roster_tests::messaging::ContinuationTap;
 use roster_tests::{create_department, fresh_tenant};
@@ -537,6 +541,7 @@ async fn a_tiny_time_budget_checkpoints_and_continues_without_losing_or_repeatin
         chunk_rows: 4,
         write_concurrency: 3,
         hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
     });
     let job = env.drop_file("big.csv", many_rows(30, 7), &[]).await;
     assert_eq!(job.status, ImportStatus::InProgress);
@@ -567,6 +572,7 @@ async fn a_lost_checkpoint_resumes_without_duplicates() {
         chunk_rows: 5,
         write_concurrency: 2,
         hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
     });
     let job = env.drop_file("crash.csv", many_rows(12, 0), &[]).await;
     // As if the invocation died after writing its chunk but before saving the checkpoint.
@@ -666,6 +672,7 @@ async fn a_cancelled_job_stops_within_a_chunk() {
         chunk_rows: 3,
         write_concurrency: 2,
         hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
     });
     let job = env.drop_file("cancel.csv", many_rows(15, 0), &[]).await;
     let mut current = env.job(&job.id).await;
@@ -913,6 +920,7 @@ async fn a_resumed_chunk_requests_the_same_welcomes_again_under_the_same_ids() {
         chunk_rows: 5,
         write_concurrency: 2,
         hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
     });
     let mut csv = String::from("login,first_name,last_name,department_id,mobile_phone,send_text\n");
     for i in 0..12 {
@@ -970,7 +978,13 @@ async fn run_handed_over(env: &Env, tap: &ContinuationTap) -> usize {
         "{}/../../events/import-worker/sqs-continuation.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let bodies = tap.drain().await;
+    // Only this test's jobs: a sweep may have queued continuations of other tenants' jobs.
+    let bodies: Vec<Value> = tap
+        .drain()
+        .await
+        .into_iter()
+        .filter(|b| b["tenant_id"] == env.tenant.as_str())
+        .collect();
     for body in &bodies {
         let mut event: Value =
             serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
@@ -1508,6 +1522,7 @@ async fn twenty_thousand_rows_with_a_hand_over_per_chunk_are_stored_exactly_once
         chunk_rows: 500,
         write_concurrency: 8,
         hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
     });
     let rows = 20_000;
     let job = env.drop_file("scale.csv", many_rows(rows, 100), &[]).await;
@@ -1601,4 +1616,365 @@ async fn groups_and_extension_columns_join_groups_and_claim_extensions() {
     assert!(line("cyd").contains("group_ids[0]"), "{report:?}");
     assert!(line("dee").contains("extension"), "{report:?}");
     assert!(line("eve").contains("devices[0].extension"), "{report:?}");
+}
+
+// ---- Faults (issue 15): each test fails without its fix ----
+
+type FaultyWorker =
+    Worker<DynamoStore, FaultyFiles<S3ImportFiles>, SnsActivationPublisher, SqsContinuation>;
+
+/// A worker like `env`'s (same table, bucket, queue and pacing) whose bucket fails as planned.
+async fn faulty_worker(env: &Env, faults: Vec<Fault>) -> FaultyWorker {
+    let config = roster_aws::load_aws_config().await;
+    let real = Worker::from_environment(&config).unwrap();
+    Worker {
+        store: real.store,
+        files: FaultyFiles {
+            inner: real.files,
+            plan: Plan::new(faults),
+        },
+        publisher: real.publisher,
+        continuation: env.continuations.continuation(),
+        config: env.worker.config.clone(),
+    }
+}
+
+fn sample_event(name: &str) -> Value {
+    let path = format!(
+        "{}/../../events/import-worker/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+impl Env {
+    /// Puts a dropped file and returns its S3 event and the job id it makes.
+    async fn put_drop(
+        &self,
+        name: &str,
+        bytes: Vec<u8>,
+        metadata: &[(&str, &str)],
+    ) -> (Value, ImportJobId) {
+        let key = format!("imports/{}/{name}", self.tenant);
+        let version = self.put(&key, bytes, metadata).await;
+        let at = chrono_free_millis("2026-11-22T12:00:00.000Z");
+        (
+            self.s3_event(&key, &version),
+            job_id_for(&self.bucket, &key, &version, at),
+        )
+    }
+
+    async fn save(&self, job: &mut ImportJob) {
+        let expected = job.version;
+        job.version += 1;
+        self.worker.store.save_job(expected, job).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_failed_invocation_is_retried_and_resumes_from_its_checkpoint() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 4,
+        write_concurrency: 2,
+        ..ImportConfig::default()
+    });
+    // Every third row fails, so each chunk keeps failed rows; keeping the second chunk's fails.
+    let worker = faulty_worker(&env, vec![Fault::on("put", "/parts/", 2)]).await;
+    let (event, id) = env.put_drop("retry.csv", many_rows(20, 3), &[]).await;
+    assert!(
+        worker.handle(event.clone(), None).await.is_err(),
+        "the invocation fails"
+    );
+    assert_eq!(worker.files.plan.fired().len(), 1);
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::InProgress);
+    assert_eq!(job.next_row, 4, "the first chunk was checkpointed");
+    assert_eq!(job.interruptions, 1);
+    assert!(
+        job.lease.as_ref().is_some_and(|l| l.owner.is_empty()),
+        "the failed invocation gave its lease back: {:?}",
+        job.lease
+    );
+    // Lambda retries the same event: the job resumes instead of being taken for a duplicate.
+    worker.handle(event, None).await.unwrap();
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+    assert_eq!(
+        (job.counts.created, job.counts.failed, job.counts.conflicts),
+        (14, 6, 0)
+    );
+    assert_eq!(env.all_logins().await.len(), 14, "no user written twice");
+    assert_eq!(
+        env.report(&job).await.len(),
+        7,
+        "each failed row reported once"
+    );
+}
+
+#[tokio::test]
+async fn a_duplicated_continuation_does_not_run_the_job_twice_side_by_side() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 3,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    });
+    let job = env.drop_file("twice.csv", many_rows(15, 0), &[]).await;
+    let mut rounds = 0;
+    loop {
+        let bodies: Vec<Value> = env.continuations.drain().await;
+        if bodies.is_empty() {
+            break;
+        }
+        for body in bodies {
+            let mut event = sample_event("sqs-continuation.json");
+            event["Records"][0]["body"] = Value::from(body.to_string());
+            // SQS delivers the message twice, to two invocations at once.
+            let (a, b) = tokio::join!(
+                env.worker.handle(event.clone(), None),
+                env.worker.handle(event, None)
+            );
+            a.unwrap();
+            b.unwrap();
+        }
+        rounds += 1;
+        assert!(rounds < 50, "the job never finishes");
+    }
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    assert_eq!(job.counts.created, 15, "{:?}", job.counts);
+    assert_eq!(env.all_logins().await.len(), 15);
+}
+
+#[tokio::test]
+async fn the_sweep_resumes_a_job_whose_worker_died_and_expires_uploads_that_never_came() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 4,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    });
+    let job = env.drop_file("died.csv", many_rows(12, 0), &[]).await;
+    // The continuation is lost and the invocation died holding its lease.
+    env.continuations.drain().await;
+    let mut dead = env.job(&job.id).await;
+    dead.lease = Some(Lease {
+        owner: "a-dead-invocation".into(),
+        until_ms: now_ms() - 1,
+    });
+    env.save(&mut dead).await;
+    // An upload link that was never used, created long ago.
+    let mut waiting = ImportJob::new(
+        ImportJobId::generate(),
+        env.tenant.clone(),
+        "never.csv".into(),
+        format!("imports/{}/never/never.csv", env.tenant),
+        ImportMode::Partial,
+        Uploader {
+            actor: Actor::new("admin-1"),
+            name: "Hannah Ruiz".into(),
+            claimed_by: None,
+        },
+    );
+    waiting.uploaded_at = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    env.worker.store.create_job(&waiting).await.unwrap();
+
+    env.worker
+        .handle(sample_event("scheduled-sweep.json"), None)
+        .await
+        .unwrap();
+    let expired = env.job(&waiting.id).await;
+    assert_eq!(expired.status, ImportStatus::Failed);
+    assert!(expired.error.unwrap().contains("no file was uploaded"));
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    assert_eq!((job.counts.created, job.interruptions), (12, 1));
+    assert_eq!(env.all_logins().await.len(), 12);
+}
+
+/// Runs this test's continuations one round at a time until `done` holds for the job.
+async fn run_until(env: &Env, id: &ImportJobId, done: impl Fn(&ImportJob) -> bool) {
+    for _ in 0..50 {
+        if done(&env.job(id).await) {
+            return;
+        }
+        assert!(
+            run_handed_over(env, &env.continuations).await > 0,
+            "the job stopped early"
+        );
+    }
+    panic!("the job never got there");
+}
+
+#[tokio::test]
+async fn all_or_nothing_hands_over_and_a_cancel_in_the_write_pass_removes_what_it_wrote() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 3,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    });
+    let strict = [("mode", "all_or_nothing")];
+    let job = env.drop_file("strict.csv", many_rows(12, 0), &strict).await;
+    assert_eq!(job.stage, Some(Stage::Checking), "the check hands over too");
+    run_until(&env, &job.id, |j| {
+        j.stage == Some(Stage::Writing) && j.counts.created > 0
+    })
+    .await;
+    assert!(!env.logins().await.is_empty());
+    cancel_import(&env.worker.store, &admin_of(&env.tenant), &job.id)
+        .await
+        .unwrap();
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Cancelled, "{job:?}");
+    assert_eq!(job.counts.created, 0);
+    assert!(job.error.unwrap().contains("removed"));
+    assert!(env.logins().await.is_empty(), "nothing of the job is left");
+
+    // A clean file goes through every stage across invocations.
+    let job = env.drop_file("clean.csv", many_rows(10, 0), &strict).await;
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(
+        (job.status, job.counts.created),
+        (ImportStatus::Completed, 10)
+    );
+    assert_eq!(env.logins().await.len(), 10);
+}
+
+#[tokio::test]
+async fn all_or_nothing_texts_only_after_it_commits() {
+    let tap = roster_tests::messaging::TopicTap::subscribe().await;
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 3,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    });
+    let texted = |prefix: &str, n: usize| {
+        let mut csv =
+            String::from("login,first_name,last_name,department_id,mobile_phone,send_text\n");
+        for i in 0..n {
+            csv.push_str(&format!(
+                "{prefix}{i},T,X,sales,+1201555{:04},yes\n",
+                300 + i
+            ));
+        }
+        csv.into_bytes()
+    };
+    let strict = [("mode", "all_or_nothing")];
+    let job = env.drop_file("late.csv", texted("late", 9), &strict).await;
+    run_until(&env, &job.id, |j| j.stage == Some(Stage::Writing)).await;
+    // Someone takes row 9's login after the check: the write pass meets a conflict.
+    let sales = DepartmentId::parse("sales").unwrap();
+    let taken = roster_tests::person(&env.tenant, &sales, "late8", "Lou", "Ate", None);
+    env.worker.store.create_user(&taken).await.unwrap();
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Failed, "{job:?}");
+    assert_eq!(job.counts.created, 0);
+    assert_eq!(
+        env.logins().await,
+        vec!["late8"],
+        "the job's users were removed"
+    );
+    let mine = |requests: Vec<Value>| {
+        requests
+            .into_iter()
+            .filter(|m| m["tenant_id"] == env.tenant.as_str())
+            .count()
+    };
+    assert_eq!(
+        mine(tap.drain().await),
+        0,
+        "no text for users that were undone"
+    );
+
+    let job = env.drop_file("fine.csv", texted("fine", 7), &strict).await;
+    drain_continuations(&env).await;
+    assert_eq!(env.job(&job.id).await.status, ImportStatus::Completed);
+    assert_eq!(mine(tap.drain().await), 7, "texts once committed");
+}
+
+#[tokio::test]
+async fn poison_rows_fail_alone_and_stray_columns_make_a_short_warning_list() {
+    let env = Env::new().await;
+    let mut csv = String::from("login,first_name,last_name,department_id,email");
+    for i in 0..3_000 {
+        csv.push_str(&format!(",stray {i}"));
+    }
+    csv.push('\n');
+    csv.push_str("fine.one,Fine,One,sales,fine@example.com\n");
+    csv.push_str(&format!(
+        "wide.one,Wide,One,sales,wide@example.com{}\n",
+        ",x".repeat(5_000)
+    ));
+    csv.push_str(&format!(
+        "{},Long,Login,sales,long@example.com\n",
+        "l".repeat(3_000)
+    ));
+    let job = env
+        .drop_file("poison.csv", csv.into_bytes(), &[("mode", "upsert")])
+        .await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+    assert_eq!((job.counts.created, job.counts.failed), (1, 2));
+    assert_eq!(job.warnings.len(), 21);
+    assert!(
+        job.warnings[20].contains("and 2980 more"),
+        "{:?}",
+        job.warnings[20]
+    );
+    let report = text_report(&env, &job).await;
+    assert!(
+        report.contains("Row 3") && report.contains("at most 1000"),
+        "{report}"
+    );
+    assert!(report.contains("Row 4"), "{report}");
+}
+
+#[tokio::test]
+async fn failed_rows_are_kept_with_passwords_masked_and_dropped_once_reported() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 2,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    });
+    let csv = "Login ID,First Name,Last Name,Email ID,Department,Password\n\
+               pw.one,Pat,,one@example.com,sales,Plain9Secret!one\n\
+               pw.two,Pat,Two,two@example.com,sales,Correct9horse!\n\
+               pw.three,Pat,,three@example.com,sales,Plain9Secret!three\n";
+    let job = env.drop_file("pw.csv", csv.as_bytes().to_vec(), &[]).await;
+    let parts_prefix = format!("reports/{}/{}/parts/", env.tenant, job.id);
+    let parts = env.worker.files.list(&parts_prefix).await.unwrap();
+    assert_eq!(
+        parts.len(),
+        1,
+        "the first chunk's failed row is kept: {job:?}"
+    );
+    let kept = env
+        .worker
+        .files
+        .download(ObjectRef::latest(&parts[0]))
+        .await
+        .unwrap();
+    let kept = String::from_utf8(kept).unwrap();
+    assert!(
+        kept.contains("pw.one") && !kept.contains("Plain9Secret"),
+        "{kept}"
+    );
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.counts.failed, 2);
+    assert!(
+        env.worker
+            .files
+            .list(&parts_prefix)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!text_report(&env, &job).await.contains("Plain9Secret"));
 }

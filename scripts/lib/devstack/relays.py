@@ -9,6 +9,7 @@ asynchronous invocations, then parked in the local dead-letter queue.
 
 import hashlib
 import json
+import os
 import threading
 import time
 
@@ -175,8 +176,47 @@ def sqs_event(queue_arn, region):
     return build
 
 
+class Schedule:
+    """EventBridge's schedule: invokes the function with a scheduled event every so often
+    (`ROSTER_SCHEDULE_SECONDS` overrides the template's rate locally)."""
+
+    def __init__(self, name, function, every_seconds, lambdas, say):
+        self.name = name
+        self.function = function
+        self.every_seconds = every_seconds
+        self.lambdas = lambdas
+        self.say = say
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.every_seconds):
+            event = scheduled_event()
+            try:
+                self.lambdas.invoke(self.function, event)
+            except FunctionError as e:
+                self.say(self.name, f"{self.function} failed on its schedule: {e}")
+
+    def start(self):
+        thread = threading.Thread(target=self.run, name=self.name, daemon=True)
+        thread.start()
+        return thread
+
+
+def scheduled_event():
+    """The event an EventBridge schedule hands a function."""
+    return {
+        "version": "0", "id": hashlib.sha1(str(time.time()).encode()).hexdigest(),
+        "detail-type": "Scheduled Event", "source": "aws.events",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "detail": {},
+        "resources": [], "region": "us-east-1", "account": "123456789012",
+    }
+
+
 def plumb(trigger, settings, session, lambdas, say):
     """Creates the emulator's side of one trigger and the relay that serves it."""
+    if trigger.kind == "Schedule":
+        every = int(os.environ.get("ROSTER_SCHEDULE_SECONDS") or trigger.every_seconds)
+        return Schedule(f"schedule->{trigger.function}", trigger.function, every, lambdas, say)
     sqs = session.client("sqs", endpoint_url=settings.aws_url)
     dead_letters = sqs.create_queue(QueueName=settings.dead_letter_queue)["QueueUrl"]
     source = settings.physical(trigger.source)

@@ -120,7 +120,10 @@ class WiringTest(unittest.TestCase):
             ("S3", "import-worker", "ImportBucket"),
             ("SQS", "import-worker", "ImportContinuationQueue"),
             ("SNS", "activation-sender", "ActivationTopic"),
+            ("Schedule", "import-worker", "rate(5 minutes)"),
         })
+        sweep = next(t for t in wiring.triggers if t.kind == "Schedule")
+        self.assertEqual(sweep.every_seconds, 300)
         upload = next(t for t in wiring.triggers if t.kind == "S3")
         self.assertEqual(upload.s3_filter_rules, [{"Name": "prefix", "Value": "imports/"}])
         crates = {p.name for p in (config.ROOT / "functions").iterdir() if (p / "Cargo.toml").exists()}

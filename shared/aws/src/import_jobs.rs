@@ -22,6 +22,12 @@ impl DynamoStore {
             keys::BY_TENANT.sk.to_owned(),
             s(keys::job_list_sort_key(job.uploaded_at, &job.id)),
         );
+        // Sparse: only jobs with work left are in the sweep's list.
+        if job.has_work() {
+            let (pk, sk) = keys::live_job(&job.tenant_id, &job.id);
+            item.insert(keys::BY_DEPARTMENT.pk.to_owned(), s(pk));
+            item.insert(keys::BY_DEPARTMENT.sk.to_owned(), s(sk));
+        }
         Ok(item)
     }
 }
@@ -58,6 +64,18 @@ impl ImportJobStore for DynamoStore {
             Err(e) if crate::error::is_condition_failure(&e) => Err(StoreError::VersionMismatch),
             Err(e) => Err(crate::classify(e)),
         }
+    }
+
+    async fn list_live_jobs(&self) -> StoreResult<Vec<ImportJob>> {
+        let items = self
+            .query_all(
+                Some(keys::BY_DEPARTMENT.name),
+                keys::BY_DEPARTMENT.pk,
+                keys::live_job_partition().to_owned(),
+                None,
+            )
+            .await?;
+        items.into_iter().map(|i| from_item(i, ENTITY)).collect()
     }
 
     async fn list_jobs(

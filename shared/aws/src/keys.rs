@@ -28,6 +28,7 @@
 //! | tenant settings                     | table              | `T#{t}`                          | `SETTINGS`               |
 //! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
+//! | jobs with work left (the sweep)     | `by_department`    | `LIVE_JOBS` (sparse, global)     | `{t}#{job}`              |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
 //! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL`                  |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
@@ -57,6 +58,16 @@ use time::format_description::well_known::Rfc3339;
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+/// The one partition listing jobs with work left, across tenants: only the worker's sweep
+/// reads it, and it holds a few items per running job (writes: a job's status changes).
+pub fn live_job_partition() -> &'static str {
+    "LIVE_JOBS"
+}
+
+pub fn live_job(t: &TenantId, job: &ImportJobId) -> (String, String) {
+    (live_job_partition().to_owned(), format!("{t}#{job}"))
+}
 
 /// Partitions each tenant's (and each department's) user list is spread over.
 pub const USER_SHARDS: u32 = 4;

@@ -6,7 +6,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::presigning::PresigningConfig;
 
 /// Pre-signed links live 15 minutes.
-pub(crate) const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
+pub(crate) const LINK_LIFETIME: Duration = roster_domain::import::files::UPLOAD_LINK_LIFETIME;
 
 /// An S3 client for the emulator or AWS: path-style addressing works with both.
 pub fn s3_client(config: &aws_config::SdkConfig) -> Client {

@@ -10,6 +10,7 @@
 //! | its plain-text report                    | `reports/{t}/{job}/errors.txt`                   |
 //! | its summary                              | `reports/{t}/{job}/summary.json`                 |
 //! | failed rows of one chunk                 | `reports/{t}/{job}/parts/{first row:010}.json`   |
+//! | users an all_or_nothing chunk created    | `reports/{t}/{job}/created/{next row:010}.json`  |
 //! | a large export                           | `exports/{t}/{export id}.csv`                    |
 //! | a user's profile photo                   | `photos/{t}/{user}/{photo id}.{jpg,png,gif,webp}`|
 //!
@@ -55,6 +56,15 @@ pub fn report_parts(tenant: &TenantId, job: &ImportJobId) -> String {
 /// order.
 pub fn report_part(tenant: &TenantId, job: &ImportJobId, first_row: u64) -> String {
     format!("{}{first_row:010}.json", report_parts(tenant, job))
+}
+
+/// The ids of users an `all_or_nothing` job created, one object per chunk.
+pub fn created_parts(tenant: &TenantId, job: &ImportJobId) -> String {
+    format!("{}created/", job_reports(tenant, job))
+}
+
+pub fn created_part(tenant: &TenantId, job: &ImportJobId, next_row: u64) -> String {
+    format!("{}{next_row:010}.json", created_parts(tenant, job))
 }
 
 /// A new key for a photo of `user`: each upload gets its own, so a link handed out for an old

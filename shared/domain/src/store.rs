@@ -319,6 +319,9 @@ pub trait ImportJobStore {
         expected_version: u64,
         job: &ImportJob,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every job of every tenant that a worker still has to run or that waits for its upload
+    /// (for the sweep, never for a caller).
+    fn list_live_jobs(&self) -> impl Future<Output = StoreResult<Vec<ImportJob>>> + Send;
     /// Jobs uploaded in `[from, to)`, oldest first.
     fn list_jobs(
         &self,

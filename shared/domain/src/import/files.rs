@@ -7,6 +7,9 @@ use std::io::Read;
 
 use crate::ids::{ImportJobId, TenantId};
 
+/// How long a pre-signed link (upload or download) stays valid.
+pub const UPLOAD_LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// An uploaded object's size, version and user metadata (`x-amz-meta-*`, names lower-cased).
 #[derive(Debug, Clone, Default)]
 pub struct StoredObject {

@@ -10,8 +10,8 @@
 
 use super::files::{ImportFiles, ObjectRef, StoredObject};
 use super::runner::ImportError;
-use crate::ids::{Actor, ImportJobId};
-use crate::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
+use crate::ids::{Actor, ImportJobId, TenantId};
+use crate::import::job::{Claim, ImportJob, ImportMode, ImportStatus, Uploader, now_ms};
 use crate::object_keys::{UploadKey, parse_upload};
 use crate::store::{ImportJobStore, StoreError};
 
@@ -31,8 +31,12 @@ pub struct UploadedObject {
 /// What intake made of an upload.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Intake {
-    /// The job is claimed for this invocation (`in_progress`, saved): run it.
+    /// The job is claimed for this invocation (`in_progress`, leased, saved): run it.
     Run(Box<ImportJob>),
+    /// The job exists and has work left (a retry after a failed or dead invocation, or a
+    /// redelivered event): claim it the way a continuation does, which resumes it from its
+    /// checkpoint unless a live invocation holds it.
+    Resume(TenantId, ImportJobId),
     /// Nothing to do, and why.
     Ignored(String),
 }
@@ -70,11 +74,19 @@ async fn head_uploaded<F: ImportFiles>(
     }
 }
 
+/// Who takes a job at intake: the invocation's lease owner and how long its lease holds.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    pub owner: &'a str,
+    pub lease_ms: i64,
+}
+
 /// Claims the job an uploaded object belongs to (creating it for a drop).
 pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
     store: &S,
     files: &F,
     upload: &UploadedObject,
+    holder: Holder<'_>,
 ) -> Result<Intake, ImportError> {
     let target = match parse_upload(&upload.key) {
         Ok(t) => t,
@@ -88,12 +100,22 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
             let Some(existing) = store.get_job(&tenant, &job).await? else {
                 return Ok(Intake::Ignored("an upload for an unknown job".into()));
             };
-            if existing.status != ImportStatus::Uploading || existing.object_key != upload.key {
-                return Ok(Intake::Ignored("a duplicate upload event".into()));
+            if existing.object_key != upload.key {
+                return Ok(Intake::Ignored("an upload under another job's name".into()));
+            }
+            if existing.status != ImportStatus::Uploading {
+                return Ok(if existing.has_work() {
+                    Intake::Resume(tenant, job)
+                } else {
+                    Intake::Ignored("a duplicate upload event: the job has finished".into())
+                });
             }
             let mut claimed = existing.clone();
             claimed.status = ImportStatus::InProgress;
             claimed.object_version = object.version_id;
+            if claimed.claim(holder.owner, now_ms(), holder.lease_ms) != Claim::Take {
+                return Ok(Intake::Ignored("the job cannot be claimed".into()));
+            }
             claimed.version += 1;
             match store.save_job(existing.version, &claimed).await {
                 Ok(()) => Ok(Intake::Run(Box::new(claimed))),
@@ -120,7 +142,9 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
                 dropper(&object, upload),
             );
             job.status = ImportStatus::InProgress;
+            job.claim(holder.owner, now_ms(), holder.lease_ms);
             if let Err(refusal) = &mode {
+                job.lease = None;
                 // A mode nobody asked for is not guessed: the job fails, saying why.
                 job.status = ImportStatus::Failed;
                 job.error = Some(refusal.clone());
@@ -141,9 +165,7 @@ pub async fn accept_upload<S: ImportJobStore, F: ImportFiles>(
                     tracing::info!(job_id = %id, key = %upload.key, "import job created from a dropped file");
                     Ok(Intake::Run(Box::new(job)))
                 }
-                Err(StoreError::AlreadyExists) => Ok(Intake::Ignored(
-                    "a duplicate S3 event: the job exists".into(),
-                )),
+                Err(StoreError::AlreadyExists) => Ok(Intake::Resume(tenant, id)),
                 Err(e) => Err(e.into()),
             }
         }

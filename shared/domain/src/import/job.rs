@@ -110,6 +110,57 @@ pub struct ImportJob {
     /// The CSV's text encoding (`windows-1252`, `UTF-16LE`…), reused for the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv_encoding: Option<String>,
+    /// The invocation running the job and until when it holds it: renewed at every
+    /// checkpoint, released at a hand-over or an error. An expired lease means its worker died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+    /// Invocations of this job that died or failed (an expired lease taken over, an error
+    /// released): past [`MAX_INTERRUPTIONS`] the job fails instead of running again.
+    #[serde(default)]
+    pub interruptions: u32,
+    /// Where an `all_or_nothing` job stands (checking, writing, undoing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+}
+
+/// How often a job may die or fail before it is failed for good.
+pub const MAX_INTERRUPTIONS: u32 = 3;
+
+/// An invocation's hold on a job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The invocation's own random id.
+    pub owner: String,
+    /// Epoch milliseconds after which the lease is void.
+    pub until_ms: i64,
+}
+
+/// The stages of an `all_or_nothing` job: every row is checked before any is written, and
+/// a write pass that meets a late failure (or a cancel) undoes what it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Checking,
+    Writing,
+    Undoing,
+}
+
+/// What an invocation may do with a job it was handed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Taken (lease set, status `in_progress`): save it on its version, then run it.
+    Take,
+    /// Another invocation holds a live lease: it will finish the job (or its lease expires).
+    Busy,
+    /// Nothing left to do.
+    Finished,
+    /// The job died too often: fail it with this message.
+    GiveUp(String),
+}
+
+/// Epoch milliseconds now.
+pub fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 impl ImportJob {
@@ -144,7 +195,59 @@ impl ImportJob {
             text_report_key: None,
             csv_delimiter: None,
             csv_encoding: None,
+            lease: None,
+            interruptions: 0,
+            stage: None,
         }
+    }
+
+    /// Whether a worker still has something to do: a running job, or a cancelled
+    /// `all_or_nothing` job whose users are being removed.
+    pub fn has_work(&self) -> bool {
+        !self.status.is_terminal() || self.owes_undo()
+    }
+
+    /// A cancelled all_or_nothing job whose write pass had begun: its users must go again.
+    pub fn owes_undo(&self) -> bool {
+        self.status == ImportStatus::Cancelled
+            && matches!(self.stage, Some(Stage::Writing | Stage::Undoing))
+    }
+
+    /// Tries to take the job for the invocation `owner` at `now_ms`, holding it `lease_ms`.
+    /// An expired lease that was never released counts as an interruption (its worker died).
+    pub fn claim(&mut self, owner: &str, now_ms: i64, lease_ms: i64) -> Claim {
+        if !self.has_work() {
+            return Claim::Finished;
+        }
+        if self.status == ImportStatus::Uploading {
+            return Claim::Busy;
+        }
+        match &self.lease {
+            // Given back (a hand-over, an error): free for the next invocation.
+            Some(lease) if lease.owner.is_empty() || lease.owner == owner => {}
+            Some(lease) if lease.until_ms > now_ms => return Claim::Busy,
+            Some(_) => self.interruptions += 1,
+            None => {}
+        }
+        if self.interruptions > MAX_INTERRUPTIONS {
+            return Claim::GiveUp(format!(
+                "the import stopped unexpectedly {} times (the file may be too large or too complex for one run); rows imported so far are kept: fix the file and upload the remaining rows",
+                self.interruptions
+            ));
+        }
+        if !self.status.is_terminal() {
+            self.status = ImportStatus::InProgress;
+        }
+        self.lease = Some(Lease {
+            owner: owner.to_owned(),
+            until_ms: now_ms + lease_ms,
+        });
+        Claim::Take
+    }
+
+    /// Whether `owner` holds a lease on the job.
+    pub fn held_by(&self, owner: &str) -> bool {
+        self.lease.as_ref().is_some_and(|l| l.owner == owner)
     }
 
     /// The name lists show: the stored display name, or the identity for older jobs.
@@ -177,6 +280,9 @@ impl ImportJob {
         self.next_row = 0;
         self.report_key = None;
         self.text_report_key = None;
+        self.lease = None;
+        self.interruptions = 0;
+        self.stage = None;
     }
 }
 
@@ -224,5 +330,79 @@ impl ImportMode {
             "upsert" => Some(Self::Upsert),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn running() -> ImportJob {
+        let mut job = ImportJob::new(
+            ImportJobId::generate(),
+            TenantId::parse("acme").unwrap(),
+            "a.csv".into(),
+            "imports/acme/a.csv".into(),
+            ImportMode::Partial,
+            Uploader {
+                actor: Actor::new("s3"),
+                name: "s3".into(),
+                claimed_by: None,
+            },
+        );
+        job.status = ImportStatus::InProgress;
+        job
+    }
+
+    #[test]
+    fn a_live_lease_keeps_others_out_and_an_expired_one_counts_as_a_death() {
+        let mut job = running();
+        assert_eq!(job.claim("a", 1_000, 500), Claim::Take);
+        assert_eq!(job.claim("b", 1_499, 500), Claim::Busy);
+        assert_eq!(job.claim("a", 1_499, 500), Claim::Take, "the holder renews");
+        assert_eq!(job.interruptions, 0);
+        assert_eq!(job.claim("b", 2_000, 500), Claim::Take);
+        assert_eq!(job.interruptions, 1);
+        assert!(job.held_by("b"));
+    }
+
+    #[test]
+    fn a_released_lease_is_taken_without_counting_and_dying_too_often_gives_up() {
+        let mut job = running();
+        job.lease = Some(Lease {
+            owner: String::new(),
+            until_ms: 1_000,
+        });
+        assert_eq!(
+            job.claim("a", 0, 10),
+            Claim::Take,
+            "a given-back lease is free"
+        );
+        assert_eq!(job.interruptions, 0);
+        for n in 1..=MAX_INTERRUPTIONS {
+            assert_eq!(
+                job.claim(&format!("x{n}"), i64::from(n) * 100, 10),
+                Claim::Take
+            );
+        }
+        assert!(matches!(job.claim("last", 10_000, 10), Claim::GiveUp(_)));
+    }
+
+    #[test]
+    fn finished_jobs_are_finished_but_an_undo_after_a_cancel_is_not() {
+        let mut job = running();
+        job.status = ImportStatus::Cancelled;
+        assert_eq!(job.claim("a", 0, 10), Claim::Finished);
+        job.stage = Some(Stage::Undoing);
+        assert_eq!(job.claim("a", 0, 10), Claim::Take);
+        assert_eq!(
+            job.status,
+            ImportStatus::Cancelled,
+            "a cancel stays a cancel"
+        );
+        job.stage = Some(Stage::Writing);
+        assert!(job.owes_undo(), "cancelled between two write invocations");
+        job.status = ImportStatus::Failed;
+        assert!(!job.has_work(), "a failed job is done");
     }
 }

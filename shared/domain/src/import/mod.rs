@@ -11,3 +11,4 @@ pub mod report;
 pub mod rows;
 pub mod runner;
 pub mod sheet;
+pub mod sweep;

@@ -13,7 +13,8 @@ use super::legacy_formats::{write_ods, write_xls};
 use crate::use_cases::export::neutralise;
 use crate::validation::FieldError;
 
-const MASK: &str = "********";
+/// What a password cell shows in reports and kept rows.
+pub const MASK: &str = "********";
 
 /// A row that failed, with every reason.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -12,6 +12,9 @@ use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 /// Data rows (after the header) a file may have.
 pub const MAX_ROWS: u64 = 1_000_000;
+/// Cells a data row may have: a row with more fails alone (its report line keeps the first
+/// ones), so one broken line cannot blow up the job's memory or its report.
+pub const MAX_ROW_CELLS: usize = 1_000;
 /// What the parts of an XLSX/ODS may inflate to in total (zip-bomb guard).
 pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 

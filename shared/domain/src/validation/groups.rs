@@ -325,6 +325,9 @@ pub(super) fn preferences(draft: &UserDraft, r: &mut Report) -> Option<Preferenc
     })
 }
 
+/// Address ranges a user may list: enough for any office, small enough for the record.
+pub const MAX_ALLOWED_IPS: usize = 50;
+
 /// How the user signs in: the login name or e-mail, from where, with which password.
 pub(super) struct SignIn {
     pub login_using: LoginUsing,
@@ -346,7 +349,17 @@ pub(super) fn sign_in(
         );
     }
     let mut allowed_ips = Vec::new();
-    for (i, raw) in draft.allowed_ips.iter().flatten().enumerate() {
+    let given = draft.allowed_ips.as_deref().unwrap_or_default();
+    if given.len() > MAX_ALLOWED_IPS {
+        r.add(
+            "allowed_ips",
+            format!(
+                "at most {MAX_ALLOWED_IPS} address ranges may be listed ({} given)",
+                given.len()
+            ),
+        );
+    }
+    for (i, raw) in given.iter().take(MAX_ALLOWED_IPS).enumerate() {
         if let Some(net) = r.check(&format!("allowed_ips[{i}]"), check_ip_range(raw)) {
             allowed_ips.push(net);
         }

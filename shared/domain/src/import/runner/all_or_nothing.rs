@@ -1,11 +1,17 @@
-//! All or nothing: a dry run first; only a clean file is then written, and a write that still
-//! fails (a race with another writer) undoes the users this job created.
+//! All or nothing: every row is checked first (stage `checking`); only a clean file is then
+//! written (`writing`), and a write that still fails (a race with another writer) or a cancel
+//! undoes the users this job created (`undoing`). Each stage checkpoints and hands over like
+//! any pass, and the stage is on the job, so a continuation or a retry resumes where it was.
+//! Welcome texts go out only once the write pass has committed.
 
-use super::{ImportError, ImportStore, Run, RunOutcome};
+use futures::StreamExt;
+
+use super::outcome::{self, CreatedUser};
+use super::{ImportError, ImportStore, PassEnd, Run, RunOutcome, Saved};
 use crate::activation::PublishActivation;
 use crate::import::files::{ContinueJob, ImportFiles};
-use crate::import::job::ImportStatus;
-use crate::store::UserQuery;
+use crate::import::job::{ImportStatus, Stage};
+use crate::store::StoreError;
 
 impl<S, F, P, C> Run<'_, S, F, P, C>
 where
@@ -15,61 +21,103 @@ where
     C: ContinueJob,
 {
     pub(super) async fn all_or_nothing(&mut self) -> Result<RunOutcome, ImportError> {
-        if self.job.next_row == 0 {
-            let dry = self.pass(false).await?;
-            if !matches!(dry, RunOutcome::Finished(_)) {
-                return Ok(dry);
+        if self.job.stage.is_none() {
+            self.job.stage = Some(Stage::Checking);
+        }
+        if self.job.owes_undo() {
+            // Cancelled between two invocations of the write pass.
+            self.job.stage = Some(Stage::Undoing);
+            if let Some(stop) = self.stop_unless_saved().await? {
+                return Ok(stop);
             }
+        }
+        if self.job.stage == Some(Stage::Checking) {
+            let map = match self.pass(false).await? {
+                PassEnd::Done(map) => map,
+                PassEnd::Stopped(outcome) => return Ok(outcome),
+            };
             let failed = self.job.counts.problems();
             if failed > 0 {
-                self.job.status = ImportStatus::Failed;
                 self.job.error = Some(format!(
                     "{failed} rows have errors, so nothing was imported (all_or_nothing): fix them and upload the file again"
                 ));
-                self.save().await?;
-                return Ok(RunOutcome::Finished(ImportStatus::Failed));
+                return self.finish(map).await;
             }
-            // Dry run passed: write for real from the top.
-            self.job.status = ImportStatus::InProgress;
+            // Every row is clean: write for real from the top.
+            self.job.stage = Some(Stage::Writing);
             self.job.next_row = 0;
             self.job.counts.created = 0;
             self.job.counts.updated = 0;
-            self.job.report_key = None;
-            self.save().await?;
-        }
-        let outcome = self.pass(true).await?;
-        if self.job.counts.failed + self.job.counts.conflicts > 0 {
-            self.undo().await?;
-        }
-        Ok(outcome)
-    }
-
-    /// Deletes every user this job created.
-    async fn undo(&mut self) -> Result<(), ImportError> {
-        let mut query = UserQuery {
-            limit: 200,
-            ..Default::default()
-        };
-        let mut mine = Vec::new();
-        loop {
-            let page = self.store().list_users(&self.job.tenant_id, &query).await?;
-            mine.extend(
-                page.items
-                    .into_iter()
-                    .filter(|u| u.created.by == self.writer.actor),
-            );
-            match page.next_cursor {
-                Some(c) => query.cursor = Some(c),
-                None => break,
+            if let Some(stop) = self.stop_unless_saved().await? {
+                return Ok(stop);
             }
         }
-        for user in mine {
-            self.store().delete_user(&user).await?;
+        if self.job.stage == Some(Stage::Writing) {
+            let map = match self.pass(true).await? {
+                PassEnd::Done(map) => map,
+                PassEnd::Stopped(outcome) => return Ok(outcome),
+            };
+            if self.job.counts.failed + self.job.counts.conflicts > 0 {
+                self.job.stage = Some(Stage::Undoing);
+                if let Some(stop) = self.stop_unless_saved().await? {
+                    return Ok(stop);
+                }
+                return self.undo().await;
+            }
+            // Committed: now the welcome texts (the sender drops a request it has seen).
+            let created = outcome::created_users(self.files(), &self.job).await?;
+            self.request_welcome_texts(&created).await;
+            return self.finish(map).await;
+        }
+        self.undo().await
+    }
+
+    /// Deletes every user this job recorded as created. A user that cannot be deleted now
+    /// fails the invocation (the retry resumes the undo); the job says so meanwhile.
+    pub(super) async fn undo(&mut self) -> Result<RunOutcome, ImportError> {
+        let created = outcome::created_users(self.files(), &self.job).await?;
+        let store = self.store();
+        let tenant = &self.job.tenant_id;
+        let actor = &self.writer.actor;
+        let results: Vec<Result<(), StoreError>> = futures::stream::iter(created)
+            .map(|CreatedUser { id, .. }| async move {
+                match store.get_user(tenant, &id).await? {
+                    // Only this job's own users: never one somebody made meanwhile.
+                    Some(user) if &user.created.by == actor => store.delete_user(&user).await,
+                    _ => Ok(()),
+                }
+            })
+            .buffer_unordered(self.importer.config.write_concurrency.max(1))
+            .collect()
+            .await;
+        let left = results.iter().filter(|r| r.is_err()).count();
+        if left > 0 {
+            self.job.error = Some(format!(
+                "{left} users of this import are not removed yet (all_or_nothing); the removal is retried"
+            ));
+            self.stop_unless_saved().await?;
+            return Err(ImportError::Undo(left));
         }
         self.job.counts.created = 0;
-        self.job.status = ImportStatus::Failed;
-        self.job.error = Some("a row failed while writing, so every user of this import was removed again (all_or_nothing)".into());
-        self.save().await?;
-        Ok(())
+        if self.job.status == ImportStatus::Cancelled {
+            self.job.error = Some(
+                "the import was cancelled, so every user it had created was removed again (all_or_nothing)"
+                    .into(),
+            );
+            self.job.stage = None;
+            self.job.lease = None;
+            return Ok(match self.store_progress().await? {
+                Saved::Yes => {
+                    outcome::drop_kept_rows(self.files(), &self.job).await;
+                    RunOutcome::Finished(ImportStatus::Cancelled)
+                }
+                _ => RunOutcome::Skipped("another invocation took over the job"),
+            });
+        }
+        self.job.error = Some(
+            "a row failed while writing, so every user of this import was removed again (all_or_nothing)"
+                .into(),
+        );
+        self.finish(None).await
     }
 }

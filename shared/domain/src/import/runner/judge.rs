@@ -8,7 +8,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use crate::import::columns::HeaderMap;
 use crate::import::directory::ImportDirectory;
 use crate::import::rows::draft_from_row;
-use crate::import::sheet::Row;
+use crate::import::sheet::{MAX_ROW_CELLS, Row};
 use crate::tenant::TenantSettings;
 use crate::validation::{FieldError, UserDraft, ValidUser, validate_user};
 
@@ -70,6 +70,18 @@ pub(super) struct Rules<'a> {
 
 impl Rules<'_> {
     pub(super) fn judge(&self, row: &Row, seen: &mut SeenKeys) -> Verdict {
+        if row.cells.len() > MAX_ROW_CELLS {
+            return Verdict::Invalid(
+                vec![FieldError::new(
+                    "row",
+                    format!(
+                        "the row has {} cells; a row may have at most {MAX_ROW_CELLS} (is a delimiter or quote missing?)",
+                        row.cells.len()
+                    ),
+                )],
+                None,
+            );
+        }
         let mut draft = match draft_from_row(self.map, &row.cells) {
             Ok(d) => d,
             Err(errors) => return Verdict::Invalid(errors, None),

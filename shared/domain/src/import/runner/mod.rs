@@ -17,21 +17,22 @@ mod outcome;
 mod source;
 mod write;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
 use self::judge::{Rules, SeenKeys, Verdict};
+use self::outcome::CreatedUser;
 use self::source::{SheetStream, Source};
 use self::write::{RowWriter, Written};
-use super::columns::HeaderMap;
+use super::columns::{Column, HeaderMap};
 use super::directory::ImportDirectory;
 use super::files::{ContinueJob, ImportFiles, ObjectRef};
 use super::report::{FailedRow, TextEncoding};
-use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROWS, Row, SheetEvent};
+use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROW_CELLS, MAX_ROWS, Row, SheetEvent};
 use crate::activation::{ActivationRequest, PublishActivation};
 use crate::ids::{ImportJobId, TenantId};
-use crate::import::job::{ImportJob, ImportMode, ImportStatus};
+use crate::import::job::{Claim, ImportJob, ImportMode, ImportStatus, Lease, Stage, now_ms};
 use crate::password::HashError;
 use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{ImportJobStore, StoreError};
@@ -49,6 +50,10 @@ pub struct ImportConfig {
     pub write_concurrency: usize,
     /// When this invocation must hand over (its deadline minus a safety margin).
     pub hand_over_at: Option<Instant>,
+    /// This invocation's id: the owner of the leases it takes.
+    pub invocation: String,
+    /// How long a lease holds without renewal (it is renewed at every checkpoint).
+    pub lease: Duration,
 }
 
 impl Default for ImportConfig {
@@ -57,9 +62,30 @@ impl Default for ImportConfig {
             chunk_rows: 500,
             write_concurrency: 8,
             hand_over_at: None,
+            invocation: ulid::Ulid::new().to_string(),
+            lease: Duration::from_secs(5 * 60),
         }
     }
 }
+
+impl ImportConfig {
+    /// The same pacing for another invocation (its own lease owner).
+    pub fn for_invocation(&self, hand_over_at: Option<Instant>) -> Self {
+        Self {
+            hand_over_at: hand_over_at.or(self.hand_over_at),
+            invocation: ulid::Ulid::new().to_string(),
+            ..self.clone()
+        }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.lease.as_millis() as i64
+    }
+}
+
+/// How long a released lease keeps the sweeper away: the retry or continuation that released
+/// it normally arrives first.
+pub const RELEASE_GRACE_MS: i64 = 2 * 60 * 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunOutcome {
@@ -86,6 +112,8 @@ pub enum ImportError {
     Hashing(#[from] HashError),
     #[error("the error report could not be written: {0}")]
     Report(String),
+    #[error("{0} users of an all_or_nothing import could not be removed yet")]
+    Undo(usize),
 }
 
 /// What running a job needs: storage, the bucket, activation publishing and the continuation
@@ -99,13 +127,52 @@ pub struct Importer<'a, S, F, P, C> {
 }
 
 /// Saves the job on its current version; `false` when someone else changed it meanwhile.
+/// The version moves only when the save did.
 async fn save<S: ImportJobStore>(store: &S, job: &mut ImportJob) -> Result<bool, ImportError> {
     let expected = job.version;
     job.version += 1;
     match store.save_job(expected, job).await {
         Ok(()) => Ok(true),
-        Err(StoreError::VersionMismatch) => Ok(false),
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            job.version = expected;
+            match e {
+                StoreError::VersionMismatch => Ok(false),
+                e => Err(e.into()),
+            }
+        }
+    }
+}
+
+/// A lease given back: nobody holds the job, and the sweeper waits [`RELEASE_GRACE_MS`].
+fn released(now_ms: i64) -> Option<Lease> {
+    Some(Lease {
+        owner: String::new(),
+        until_ms: now_ms + RELEASE_GRACE_MS,
+    })
+}
+
+/// Gives the job back after a failed invocation, counting the failure, so the retry that
+/// Lambda (or the sweeper) makes resumes it at once.
+pub async fn release_after_error<S: ImportJobStore>(
+    store: &S,
+    tenant: &TenantId,
+    id: &ImportJobId,
+    owner: &str,
+) {
+    let outcome = async {
+        let Some(mut job) = store.get_job(tenant, id).await? else {
+            return Ok::<_, ImportError>(());
+        };
+        if job.held_by(owner) {
+            job.lease = released(now_ms());
+            job.interruptions += 1;
+            save(store, &mut job).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::warn!(job_id = %id, error = %e, "lease not released; it expires on its own");
     }
 }
 
@@ -117,6 +184,7 @@ async fn fail<S: ImportJobStore>(
     tracing::warn!(job_id = %job.id, reason = why, "import failed");
     job.status = ImportStatus::Failed;
     job.error = Some(why.to_owned());
+    job.lease = None;
     save(store, job).await?;
     Ok(RunOutcome::Finished(ImportStatus::Failed))
 }
@@ -138,24 +206,38 @@ where
         let Some(mut job) = self.store.get_job(tenant, id).await? else {
             return Ok(RunOutcome::Skipped("no such job"));
         };
-        match job.status {
-            s if s.is_terminal() => return Ok(RunOutcome::Skipped("the job has already finished")),
-            ImportStatus::Uploading => {
-                return Ok(RunOutcome::Skipped("the file has not been uploaded yet"));
+        if job.status == ImportStatus::Uploading {
+            return Ok(RunOutcome::Skipped("the file has not been uploaded yet"));
+        }
+        match job.claim(&self.config.invocation, now_ms(), self.config.lease_ms()) {
+            Claim::Finished => Ok(RunOutcome::Skipped("the job has already finished")),
+            Claim::Busy => Ok(RunOutcome::Skipped("another invocation is running the job")),
+            Claim::GiveUp(why) => {
+                job.lease = None;
+                fail(self.store, &mut job, &why).await
             }
-            ImportStatus::Queued => {
-                job.status = ImportStatus::InProgress;
+            Claim::Take => {
                 if !save(self.store, &mut job).await? {
                     return Ok(RunOutcome::Skipped("another invocation took the job"));
                 }
+                self.run_claimed(job).await
             }
-            _ => {}
         }
-        self.run_claimed(job).await
     }
 
-    /// Runs a job this invocation claimed (status `in_progress`, saved on its version).
-    pub async fn run_claimed(&self, mut job: ImportJob) -> Result<RunOutcome, ImportError> {
+    /// Runs a job this invocation claimed (its lease saved on its version). A failure gives
+    /// the lease back, so the retry resumes from the checkpoint.
+    pub async fn run_claimed(&self, job: ImportJob) -> Result<RunOutcome, ImportError> {
+        let (tenant, id) = (job.tenant_id.clone(), job.id);
+        // Boxed: the run is a deep future, and callers should not carry its layout.
+        let outcome = Box::pin(self.run_held(job)).await;
+        if outcome.is_err() {
+            release_after_error(self.store, &tenant, &id, &self.config.invocation).await;
+        }
+        outcome
+    }
+
+    async fn run_held(&self, mut job: ImportJob) -> Result<RunOutcome, ImportError> {
         let pinned = ObjectRef::pinned(&job.object_key, job.object_version.as_deref());
         let object = match self.files.head(pinned).await.map_err(ImportError::Bucket)? {
             Some(o) => o,
@@ -194,9 +276,33 @@ where
             writer,
             source,
             job,
+            password_column: None,
         };
         run.execute().await
     }
+}
+
+/// Warnings a job lists at most one by one; the rest are counted ("and 3,412 more"), so a
+/// sheet with thousands of stray columns cannot grow the job record past its size limit.
+pub const MAX_LISTED_WARNINGS: usize = 20;
+
+/// "column 'x' is not a user field…", capped at [`MAX_LISTED_WARNINGS`], names cut short.
+fn ignored_column_warnings<T: AsRef<str>>(ignored: &[T]) -> Vec<String> {
+    let mut warnings: Vec<String> = ignored
+        .iter()
+        .take(MAX_LISTED_WARNINGS)
+        .map(|h| {
+            let name: String = h.as_ref().chars().take(60).collect();
+            format!("column '{name}' is not a user field and was ignored")
+        })
+        .collect();
+    if ignored.len() > MAX_LISTED_WARNINGS {
+        warnings.push(format!(
+            "and {} more columns that are not user fields were ignored",
+            ignored.len() - MAX_LISTED_WARNINGS
+        ));
+    }
+    warnings
 }
 
 /// One invocation's work on one job, with everything resolved once.
@@ -205,6 +311,25 @@ struct Run<'a, S, F, P, C> {
     writer: RowWriter<'a, S>,
     source: Source,
     job: ImportJob,
+    /// Where the file keeps passwords: masked before failed rows are stored.
+    password_column: Option<usize>,
+}
+
+/// What saving progress found.
+enum Saved {
+    Yes,
+    /// An admin cancelled the job; `current` is the stored job.
+    Cancelled(Box<ImportJob>),
+    /// Another invocation holds the job now: this one must stop at once.
+    Lost,
+}
+
+/// How a pass over the file ended.
+enum PassEnd {
+    /// The last row was handled.
+    Done(Option<HeaderMap>),
+    /// The invocation stops here (handed over, cancelled, or lost the job).
+    Stopped(RunOutcome),
 }
 
 impl<S, F, P, C> Run<'_, S, F, P, C>
@@ -238,16 +363,23 @@ where
 
     async fn execute(&mut self) -> Result<RunOutcome, ImportError> {
         // First invocation: check the whole file (header, row count) before any write.
-        if self.job.next_row == 0 && self.job.counts.total == 0 {
+        if self.job.next_row == 0 && self.job.counts.total == 0 && self.job.stage.is_none() {
             outcome::clear_reports(self.files(), &self.job).await?;
             if let Err(why) = self.survey().await? {
                 return self.fail(&why).await;
             }
         }
         match self.job.mode {
-            ImportMode::Partial | ImportMode::Upsert => self.pass(true).await,
-            ImportMode::ValidateOnly => self.pass(false).await,
+            ImportMode::Partial | ImportMode::Upsert => self.pass_then_finish(true).await,
+            ImportMode::ValidateOnly => self.pass_then_finish(false).await,
             ImportMode::AllOrNothing => self.all_or_nothing().await,
+        }
+    }
+
+    async fn pass_then_finish(&mut self, write: bool) -> Result<RunOutcome, ImportError> {
+        match self.pass(write).await? {
+            PassEnd::Done(map) => self.finish(map).await,
+            PassEnd::Stopped(outcome) => Ok(outcome),
         }
     }
 
@@ -298,11 +430,7 @@ where
         self.job.counts.total = rows;
         self.job.csv_delimiter = dialect.map(|d| d.delimiter);
         self.job.csv_encoding = dialect.map(|d| TextEncoding::of(d.encoding).name().to_owned());
-        self.job.warnings = map
-            .ignored()
-            .into_iter()
-            .map(|h| format!("column '{h}' is not a user field and was ignored"))
-            .collect();
+        self.job.warnings = ignored_column_warnings(&map.ignored());
         if !self.save().await? {
             return Ok(Err("the job was changed while starting".into()));
         }
@@ -310,7 +438,7 @@ where
     }
 
     /// One pass over the file from the checkpoint: validate and (if `write`) write.
-    async fn pass(&mut self, write: bool) -> Result<RunOutcome, ImportError> {
+    async fn pass(&mut self, write: bool) -> Result<PassEnd, ImportError> {
         let mut stream = self.stream().await?;
         let mut map: Option<HeaderMap> = None;
         let mut seen = SeenKeys::default();
@@ -321,6 +449,8 @@ where
                 let row = match event {
                     SheetEvent::Header(cells) => {
                         map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
+                        self.password_column =
+                            map.as_ref().and_then(|m| m.position(Column::Password));
                         continue;
                     }
                     SheetEvent::Row(row) => row,
@@ -332,6 +462,8 @@ where
                     directory: &self.writer.directory,
                 };
                 let verdict = rules.judge(&row, &mut seen);
+                let mut row = row;
+                row.cells.truncate(MAX_ROW_CELLS.max(header.headers.len()));
                 index += 1;
                 if index <= self.job.next_row {
                     continue; // handled by an earlier invocation; only `seen` needed it
@@ -342,32 +474,47 @@ where
                 }
                 self.handle_chunk(std::mem::take(&mut chunk), write, index)
                     .await?;
-                if self.checkpoint().await? {
-                    return Ok(RunOutcome::Finished(ImportStatus::Cancelled));
+                if let Some(stop) = self.checkpoint().await? {
+                    let _ = stream.close().await;
+                    return Ok(PassEnd::Stopped(stop));
                 }
                 if self.must_hand_over() {
                     let _ = stream.close().await;
-                    return self.hand_over().await;
+                    return Ok(PassEnd::Stopped(self.hand_over().await?));
                 }
             }
         }
         if let Err(e) = stream.close().await {
-            return self.fail(&e.0).await;
+            return Ok(PassEnd::Stopped(self.fail(&e.0).await?));
         }
         if !chunk.is_empty() {
             self.handle_chunk(chunk, write, index).await?;
         }
-        self.finish(map.as_ref()).await
+        Ok(PassEnd::Done(map))
     }
 
-    /// Out of time? All or nothing keeps its two passes in one invocation (its undo needs them).
+    /// The file's header, read again (a resumed undo needs it for the report).
+    async fn read_header(&self) -> Result<Option<HeaderMap>, ImportError> {
+        let mut stream = self.stream().await?;
+        let mut map = None;
+        'read: while let Some(batch) = stream.next().await {
+            for event in batch {
+                if let SheetEvent::Header(cells) = event {
+                    map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
+                    break 'read;
+                }
+            }
+        }
+        let _ = stream.close().await;
+        Ok(map)
+    }
+
+    /// Out of time?
     fn must_hand_over(&self) -> bool {
-        self.job.mode != ImportMode::AllOrNothing
-            && self
-                .importer
-                .config
-                .hand_over_at
-                .is_some_and(|t| Instant::now() >= t)
+        self.importer
+            .config
+            .hand_over_at
+            .is_some_and(|t| Instant::now() >= t)
     }
 
     /// Counts one row's outcome; a refused row goes to `failed` for the report.
@@ -376,20 +523,16 @@ where
         row: Row,
         written: Written,
         failed: &mut Vec<FailedRow>,
-        welcome: &mut Vec<ActivationRequest>,
+        created: &mut Vec<CreatedUser>,
     ) {
         let counts = &mut self.job.counts;
         match written {
             Written::Created(user) => {
                 counts.created += 1;
-                if user.profile.send_text {
-                    welcome.push(ActivationRequest::import_welcome(
-                        &self.job.id,
-                        user.tenant_id.clone(),
-                        user.id,
-                        &self.writer.actor,
-                    ));
-                }
+                created.push(CreatedUser {
+                    id: user.id,
+                    send_text: user.profile.send_text,
+                });
             }
             Written::Updated => counts.updated += 1,
             Written::Failed(errors) => {
@@ -413,7 +556,7 @@ where
     ) -> Result<(), ImportError> {
         let upsert = self.job.mode == ImportMode::Upsert;
         let mut failed: Vec<FailedRow> = Vec::new();
-        let mut welcome = Vec::new();
+        let mut created = Vec::new();
         let mut valid: Vec<(Row, Box<(ValidUser, UserDraft)>)> = Vec::new();
         for (row, verdict) in chunk {
             let written = match verdict {
@@ -431,7 +574,7 @@ where
                     continue;
                 }
             };
-            self.tally(row, written, &mut failed, &mut welcome);
+            self.tally(row, written, &mut failed, &mut created);
         }
         let writer = &self.writer;
         let results: Vec<(Row, Result<Written, ImportError>)> = futures::stream::iter(valid)
@@ -448,20 +591,37 @@ where
             .collect()
             .await;
         for (row, outcome) in results {
-            self.tally(row, outcome?, &mut failed, &mut welcome);
+            self.tally(row, outcome?, &mut failed, &mut created);
         }
-        self.request_welcome_texts(&welcome).await;
-        outcome::keep_failed_rows(self.files(), &self.job, failed).await?;
+        if self.job.mode == ImportMode::AllOrNothing {
+            // Texts wait for the commit; the ids are what an undo removes.
+            outcome::keep_created(self.files(), &self.job, next_row, &created).await?;
+        } else {
+            self.request_welcome_texts(&created).await;
+        }
+        outcome::keep_failed_rows(self.files(), &self.job, failed, self.password_column).await?;
         self.job.next_row = next_row;
         Ok(())
     }
 
     /// A lost publish must not fail the rows that were written: the job says to resend.
-    async fn request_welcome_texts(&mut self, welcome: &[ActivationRequest]) {
+    async fn request_welcome_texts(&mut self, created: &[CreatedUser]) {
+        let welcome: Vec<ActivationRequest> = created
+            .iter()
+            .filter(|c| c.send_text)
+            .map(|c| {
+                ActivationRequest::import_welcome(
+                    &self.job.id,
+                    self.job.tenant_id.clone(),
+                    c.id,
+                    &self.writer.actor,
+                )
+            })
+            .collect();
         if welcome.is_empty() {
             return;
         }
-        if let Err(e) = self.importer.publisher.publish(welcome).await {
+        if let Err(e) = self.importer.publisher.publish(&welcome).await {
             tracing::error!(job_id = %self.job.id, error = %e, "welcome activations not published");
             self.job.warnings.push(format!(
                 "{} activation texts could not be requested; resend them from the users",
@@ -470,23 +630,70 @@ where
         }
     }
 
-    /// Saves progress (always at a chunk end); `true` when the job was cancelled meanwhile.
-    async fn checkpoint(&mut self) -> Result<bool, ImportError> {
-        let total = self.job.counts.total.max(1);
-        self.job.progress = ((self.job.next_row * 100 / total).min(99)) as u8;
+    /// Saves the job, telling a cancel and a lost lease apart when the save is refused.
+    async fn store_progress(&mut self) -> Result<Saved, ImportError> {
         if self.save().await? {
-            return Ok(false);
+            return Ok(Saved::Yes);
         }
-        // Changed by someone else: a cancel, or another worker.
         let current = self
             .store()
             .get_job(&self.job.tenant_id, &self.job.id)
             .await?;
-        Ok(current
-            .is_none_or(|j| j.status == ImportStatus::Cancelled || j.version != self.job.version))
+        Ok(match current {
+            Some(j) if j.status == ImportStatus::Cancelled && j.stage != Some(Stage::Undoing) => {
+                Saved::Cancelled(Box::new(j))
+            }
+            _ => Saved::Lost,
+        })
     }
 
+    /// Saves progress (always at a chunk end) and renews the lease; `Some` when this
+    /// invocation must stop (cancelled, or another invocation holds the job now).
+    async fn checkpoint(&mut self) -> Result<Option<RunOutcome>, ImportError> {
+        let total = self.job.counts.total.max(1);
+        self.job.progress = ((self.job.next_row * 100 / total).min(99)) as u8;
+        self.job.lease = Some(Lease {
+            owner: self.importer.config.invocation.clone(),
+            until_ms: now_ms() + self.importer.config.lease_ms(),
+        });
+        self.stop_unless_saved().await
+    }
+
+    async fn stop_unless_saved(&mut self) -> Result<Option<RunOutcome>, ImportError> {
+        match self.store_progress().await? {
+            Saved::Yes => Ok(None),
+            Saved::Cancelled(current) => Ok(Some(self.on_cancel(*current).await?)),
+            Saved::Lost => {
+                tracing::warn!(job_id = %self.job.id, "another invocation holds the job: this one stops");
+                Ok(Some(RunOutcome::Skipped(
+                    "another invocation took over the job",
+                )))
+            }
+        }
+    }
+
+    /// An admin cancelled the job: rows written so far stay, except in `all_or_nothing`,
+    /// whose write pass is undone.
+    async fn on_cancel(&mut self, current: ImportJob) -> Result<RunOutcome, ImportError> {
+        tracing::info!(job_id = %self.job.id, "import cancelled");
+        if self.job.mode == ImportMode::AllOrNothing && self.job.stage == Some(Stage::Writing) {
+            self.job = current;
+            self.job.stage = Some(Stage::Undoing);
+            if !self.save().await? {
+                return Ok(RunOutcome::Skipped("another invocation took over the job"));
+            }
+            // Boxed: an undo saves progress, which may meet a cancel again.
+            return Box::pin(self.undo()).await;
+        }
+        Ok(RunOutcome::Finished(ImportStatus::Cancelled))
+    }
+
+    /// Gives the lease back and continues in a new invocation.
     async fn hand_over(&mut self) -> Result<RunOutcome, ImportError> {
+        self.job.lease = released(now_ms());
+        if let Some(stop) = self.stop_unless_saved().await? {
+            return Ok(stop);
+        }
         self.importer
             .continuation
             .continue_job(&self.job.tenant_id, &self.job.id)
@@ -497,10 +704,14 @@ where
     }
 
     /// Writes the report (if any row failed) and the summary, and closes the job.
-    async fn finish(&mut self, map: Option<&HeaderMap>) -> Result<RunOutcome, ImportError> {
+    async fn finish(&mut self, map: Option<HeaderMap>) -> Result<RunOutcome, ImportError> {
         let problems = self.job.counts.problems();
+        let map = match map {
+            None if problems > 0 => self.read_header().await?,
+            map => map,
+        };
         if problems > 0
-            && let Some(map) = map
+            && let Some(map) = &map
         {
             outcome::write_reports(self.importer.files, &mut self.job, map).await?;
         }
@@ -516,17 +727,32 @@ where
         }
         self.job.status = status;
         self.job.progress = 100;
+        self.job.lease = None;
+        self.job.stage = None;
         outcome::write_summary(self.files(), &self.job, status).await?;
-        if !self.save().await? {
-            let current = self
-                .store()
-                .get_job(&self.job.tenant_id, &self.job.id)
-                .await?;
-            if current.is_some_and(|j| j.status == ImportStatus::Cancelled) {
-                return Ok(RunOutcome::Finished(ImportStatus::Cancelled));
-            }
+        if let Some(stop) = self.stop_unless_saved().await? {
+            return Ok(stop);
         }
+        outcome::drop_kept_rows(self.files(), &self.job).await;
         tracing::info!(job_id = %self.job.id, status = status.as_str(), "import finished");
         Ok(RunOutcome::Finished(status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_of_stray_columns_make_a_short_warning_list() {
+        let ignored: Vec<String> = (0..3_432).map(|i| format!("extra {i}")).collect();
+        let warnings = ignored_column_warnings(&ignored);
+        assert_eq!(warnings.len(), MAX_LISTED_WARNINGS + 1);
+        assert_eq!(
+            warnings.last().unwrap(),
+            "and 3412 more columns that are not user fields were ignored"
+        );
+        let long = ["x".repeat(10_000)];
+        assert!(ignored_column_warnings(&long)[0].len() < 120);
     }
 }

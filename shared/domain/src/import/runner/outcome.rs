@@ -3,23 +3,35 @@
 //! the plain-text report and the summary.
 
 use super::ImportError;
+use crate::ids::UserId;
 use crate::import::columns::HeaderMap;
 use crate::import::files::{ImportFiles, ObjectRef};
 use crate::import::job::{ImportJob, ImportStatus};
 use crate::import::report::{
-    FailedRow, ReportFormat, TextEncoding, write_report, write_text_report,
+    FailedRow, MASK, ReportFormat, TextEncoding, write_report, write_text_report,
 };
 use crate::import::sheet::FileFormat;
 use crate::object_keys;
 
-/// Keeps one chunk's failed rows (sorted) until the report is written.
+/// Keeps one chunk's failed rows (sorted, passwords masked) until the report is written:
+/// no password reaches the bucket, not even for the life of a job.
 pub(super) async fn keep_failed_rows<F: ImportFiles>(
     files: &F,
     job: &ImportJob,
     mut failed: Vec<FailedRow>,
+    password_column: Option<usize>,
 ) -> Result<(), ImportError> {
     if failed.is_empty() {
         return Ok(());
+    }
+    if let Some(at) = password_column {
+        for row in &mut failed {
+            if let Some(cell) = row.cells.get_mut(at)
+                && !cell.is_empty()
+            {
+                *cell = MASK.to_owned();
+            }
+        }
     }
     failed.sort_by_key(|f| f.number);
     let key = object_keys::report_part(&job.tenant_id, &job.id, failed[0].number);
@@ -46,6 +58,68 @@ async fn failed_rows<F: ImportFiles>(
     }
     rows.sort_by_key(|r| r.number);
     Ok(rows)
+}
+
+/// A user an `all_or_nothing` job created: undone on a late failure or a cancel, welcomed
+/// once the job commits.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct CreatedUser {
+    pub id: UserId,
+    pub send_text: bool,
+}
+
+/// Keeps the ids of the users one chunk (ending at `next_row`) created.
+pub(super) async fn keep_created<F: ImportFiles>(
+    files: &F,
+    job: &ImportJob,
+    next_row: u64,
+    created: &[CreatedUser],
+) -> Result<(), ImportError> {
+    if created.is_empty() {
+        return Ok(());
+    }
+    let key = object_keys::created_part(&job.tenant_id, &job.id, next_row);
+    files
+        .put(&key, serde_json::to_vec(created)?, "application/json")
+        .await
+        .map_err(ImportError::Bucket)
+}
+
+/// Every user the job recorded as created.
+pub(super) async fn created_users<F: ImportFiles>(
+    files: &F,
+    job: &ImportJob,
+) -> Result<Vec<CreatedUser>, ImportError> {
+    let prefix = object_keys::created_parts(&job.tenant_id, &job.id);
+    let mut users = Vec::new();
+    for key in files.list(&prefix).await.map_err(ImportError::Bucket)? {
+        let bytes = files
+            .download(ObjectRef::latest(&key))
+            .await
+            .map_err(ImportError::Bucket)?;
+        users.extend(serde_json::from_slice::<Vec<CreatedUser>>(&bytes)?);
+    }
+    Ok(users)
+}
+
+/// Once the job is closed its kept rows and ids have served: they go (the bucket's
+/// lifecycle rule removes any a crash leaves behind).
+pub(super) async fn drop_kept_rows<F: ImportFiles>(files: &F, job: &ImportJob) {
+    let mut keys = Vec::new();
+    for prefix in [
+        object_keys::report_parts(&job.tenant_id, &job.id),
+        object_keys::created_parts(&job.tenant_id, &job.id),
+    ] {
+        match files.list(&prefix).await {
+            Ok(found) => keys.extend(found),
+            Err(e) => tracing::warn!(job_id = %job.id, error = %e, "kept rows not listed"),
+        }
+    }
+    if !keys.is_empty()
+        && let Err(e) = files.delete(&keys).await
+    {
+        tracing::warn!(job_id = %job.id, error = %e, "kept rows not deleted");
+    }
 }
 
 /// A job starting from the top (a new job, or a proceeded dry run) drops the report files of

@@ -144,6 +144,10 @@ impl<S: ImportStore> RowWriter<'_, S> {
         let Some(draft) = draft else {
             return Ok(Written::Failed(errors));
         };
+        // A login that is not one (too long for a key, say) names no existing user.
+        if errors.iter().any(|e| e.field == "login") {
+            return Ok(Written::Failed(errors));
+        }
         let existing = match draft.login.as_deref() {
             Some(login) => self.store.find_by_login(&self.tenant, login).await?,
             None => None,
