@@ -6,7 +6,7 @@
 
 use aws_lambda_events::event::sns::SnsEvent;
 use roster_domain::activation::{
-    ActivationRequestLog, Outcome, RecordActivation, SendEmail, SendSms, SenderConfig,
+    ActivationRequestLog, Outcome, RecordActivation, SendEmail, SendSms, SenderConfig, SenderPorts,
     process_request,
 };
 use roster_domain::store::{ActivationCodeStore, GetUser, TenantSettingsStore};
@@ -52,19 +52,17 @@ where
     M: SendSms,
     E: SendEmail,
 {
+    let ports = SenderPorts {
+        store: &app.store,
+        log: &app.store,
+        sms: &app.sms,
+        email: &app.email,
+        config: &app.config,
+    };
     let mut retry = Vec::new();
     for record in &event.records {
         let message_id = &record.sns.message_id;
-        match process_request(
-            &app.store,
-            &app.store,
-            &app.sms,
-            &app.email,
-            &app.config,
-            &record.sns.message,
-        )
-        .await
-        {
+        match process_request(&ports, &record.sns.message).await {
             Ok(Outcome::Handled) => tracing::info!(%message_id, "activation request handled"),
             Ok(Outcome::Duplicate) => tracing::info!(%message_id, "duplicate delivery ignored"),
             Ok(Outcome::Dropped(why)) => {

@@ -110,3 +110,97 @@ async fn a_user_created_with_send_text_activates_with_the_texted_code() {
     assert_eq!(user["activation"]["deliveries"][0]["channel"], "sms");
     assert_eq!(user["activation"]["deliveries"][0]["outcome"], "sent");
 }
+
+mod publishing {
+    use super::*;
+    use roster_aws::SnsActivationPublisher;
+    use roster_domain::activation::{
+        ActivationReason, ActivationRequest, Channel, PublishActivation,
+    };
+    use roster_domain::ids::{Actor, UserId};
+
+    fn topic() -> String {
+        std::env::var("ROSTER_TOPIC_ARN").expect("ROSTER_TOPIC_ARN: run through scripts/test")
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_does_not_drop_the_rest_and_is_named() {
+        let config = roster_aws::load_aws_config().await;
+        let tap = TopicTap::subscribe().await;
+        let publisher = SnsActivationPublisher::new(aws_sdk_sns::Client::new(&config), topic());
+        let tenant = fresh_tenant();
+        let mut requests: Vec<ActivationRequest> = (0..25)
+            .map(|_| {
+                ActivationRequest::new(
+                    tenant.clone(),
+                    UserId::generate(),
+                    vec![Channel::Sms],
+                    ActivationReason::Welcome,
+                    &Actor::new("admin-1"),
+                )
+            })
+            .collect();
+        // Over SNS's 256 KB message limit: SNS refuses this entry alone.
+        requests[3].requested_by = Actor::new("x".repeat(300_000));
+        let error = publisher.publish(&requests).await.unwrap_err();
+        assert_eq!(
+            error.refused,
+            vec![requests[3].request_id.clone()],
+            "{error}"
+        );
+        let published: Vec<Value> = tap
+            .drain()
+            .await
+            .into_iter()
+            .filter(|m| m["tenant_id"] == tenant.as_str())
+            .collect();
+        assert_eq!(published.len(), 24, "every other request, in every batch");
+    }
+
+    #[tokio::test]
+    async fn a_welcome_that_cannot_be_requested_shows_on_the_created_user() {
+        let config = roster_aws::load_aws_config().await;
+        let mut users = users_api::App::from_environment(&config).unwrap();
+        let missing = topic().rsplit_once(':').unwrap().0.to_owned() + ":no-such-topic";
+        users.publisher = SnsActivationPublisher::new(aws_sdk_sns::Client::new(&config), missing);
+        let tenant = fresh_tenant();
+        create_department(
+            &users.store,
+            &tenant,
+            &DepartmentId::parse("field").unwrap(),
+        )
+        .await;
+        let admin = claims("admin-1", tenant.as_str(), &["admin"], &[]);
+        let (status, created) = body(
+            users_api::handle(
+                &users,
+                Call::new("POST", "/v1/users")
+                    .as_caller(admin.clone())
+                    .json(json!({
+                        "login": "lost.text", "first_name": "Lost", "last_name": "Text",
+                        "mobile_phone": unique_us_mobile(), "department_id": "field", "send_text": true,
+                    }))
+                    .request(),
+            )
+            .await,
+        );
+        assert_eq!(status, 201, "the user exists either way: {created}");
+        let sms = &created["activation"]["deliveries"][0];
+        assert_eq!(sms["outcome"], "failed", "{created}");
+        assert!(
+            sms["reason"].as_str().unwrap().contains("resend"),
+            "{created}"
+        );
+        let id = created["id"].as_str().unwrap();
+        let (_, stored) = body(
+            users_api::handle(
+                &users,
+                Call::new("GET", &format!("/v1/users/{id}"))
+                    .as_caller(admin)
+                    .request(),
+            )
+            .await,
+        );
+        assert_eq!(stored["activation"]["deliveries"][0]["outcome"], "failed");
+    }
+}

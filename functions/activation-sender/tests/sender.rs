@@ -359,3 +359,245 @@ async fn the_invitation_names_the_organisation_from_its_settings() {
     );
     assert!(body.contains(user.profile.login.as_str()), "{body}");
 }
+
+mod faults {
+    use super::*;
+    use roster_domain::activation::{ActivationRequestLog, Channel};
+    use roster_tests::faults::{Fault, FaultyActivationStore, FaultySender, Plan};
+
+    type FaultyApp =
+        App<FaultyActivationStore<DynamoStore>, FaultySender<SnsSms>, FaultySender<SesEmail>>;
+
+    /// The real adapters, each failing where `store`, `sms` and `email` say.
+    async fn faulty(
+        store: Vec<Fault>,
+        sms: Vec<Fault>,
+        email: Vec<Fault>,
+        config: SenderConfig,
+    ) -> FaultyApp {
+        let real = app().await;
+        FaultyApp {
+            store: FaultyActivationStore {
+                inner: real.store,
+                plan: Plan::new(store),
+            },
+            sms: FaultySender {
+                inner: real.sms,
+                plan: Plan::new(sms),
+            },
+            email: FaultySender {
+                inner: real.email,
+                plan: Plan::new(email),
+            },
+            config,
+        }
+    }
+
+    async fn activation(
+        app: &FaultyApp,
+        user: &User,
+    ) -> roster_domain::activation::ActivationState {
+        app.store
+            .inner
+            .get_user(&user.tenant_id, &user.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .activation
+            .unwrap()
+    }
+
+    fn delivery(
+        state: &roster_domain::activation::ActivationState,
+        channel: Channel,
+    ) -> &roster_domain::activation::Delivery {
+        state
+            .deliveries
+            .iter()
+            .find(|d| d.channel == channel)
+            .unwrap_or_else(|| panic!("the channel is recorded: {state:?}"))
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_a_failed_email_sends_the_code_already_texted() {
+        let real = app().await;
+        let user = seeded(&real.store, UserDraft::default()).await;
+        let (phone, email) = (
+            user.profile.mobile_phone.clone().unwrap(),
+            user.profile.email.clone().unwrap(),
+        );
+        let app = faulty(
+            vec![],
+            vec![],
+            vec![Fault::on("email", email.as_str(), 1)],
+            SenderConfig::default(),
+        )
+        .await;
+        let e = request_event(&user.tenant_id, &user, &["sms", "email"]);
+        assert!(
+            handle(&app, e.clone()).await.is_err(),
+            "the e-mail must be retried"
+        );
+        assert_eq!(
+            delivery(&activation(&app, &user).await, Channel::Sms).outcome,
+            DeliveryOutcome::Sent
+        );
+        handle(&app, e).await.unwrap();
+        let texts = sms_to(phone.as_str());
+        let mails = emails_to(email.as_str());
+        assert_eq!((texts.len(), mails.len()), (1, 1), "each channel once");
+        let texted = code_in(&texts[0]).unwrap();
+        assert_eq!(
+            code_in(&mails[0].1),
+            Some(texted.clone()),
+            "one code for the request"
+        );
+        assert!(
+            code_matches(&app.store.inner, &user, &texted).await,
+            "and the texted code works"
+        );
+        assert_eq!(
+            delivery(&activation(&app, &user).await, Channel::Email).outcome,
+            DeliveryOutcome::Sent
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_another_try_holds_fails_this_try_instead_of_being_acknowledged() {
+        let app = faulty(vec![], vec![], vec![], SenderConfig::default()).await;
+        let user = seeded(&app.store.inner, UserDraft::default()).await;
+        let phone = user.profile.mobile_phone.clone().unwrap();
+        let e = request_event(&user.tenant_id, &user, &["sms"]);
+        let message: serde_json::Value = serde_json::from_str(&e.records[0].sns.message).unwrap();
+        let request_id = message["request_id"].as_str().unwrap();
+        app.store
+            .inner
+            .claim(&user.tenant_id, request_id, time::Duration::seconds(45))
+            .await
+            .unwrap();
+        assert!(
+            handle(&app, e.clone()).await.is_err(),
+            "Lambda must try again later"
+        );
+        assert!(sms_to(phone.as_str()).is_empty());
+        // The holder dies without a word: once its lease runs out, the retry sends.
+        app.store
+            .inner
+            .release(&user.tenant_id, request_id)
+            .await
+            .unwrap();
+        handle(&app, e).await.unwrap();
+        assert_eq!(sms_to(phone.as_str()).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_crashed_try_leaves_the_request_to_the_retry_once_its_lease_ends() {
+        let config = SenderConfig {
+            lease: time::Duration::seconds(1),
+            ..SenderConfig::default()
+        };
+        let app = faulty(vec![], vec![], vec![], config).await;
+        let user = seeded(&app.store.inner, UserDraft::default()).await;
+        let phone = user.profile.mobile_phone.clone().unwrap();
+        let e = request_event(&user.tenant_id, &user, &["sms"]);
+        let message: serde_json::Value = serde_json::from_str(&e.records[0].sns.message).unwrap();
+        // A try that claimed and died: no release, no finish.
+        app.store
+            .inner
+            .claim(
+                &user.tenant_id,
+                message["request_id"].as_str().unwrap(),
+                time::Duration::seconds(1),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+        handle(&app, e).await.unwrap();
+        assert_eq!(sms_to(phone.as_str()).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_store_error_after_the_claim_is_retried_and_texts_once() {
+        let real = app().await;
+        let user = seeded(&real.store, UserDraft::default()).await;
+        let phone = user.profile.mobile_phone.clone().unwrap();
+        for fault in [
+            "get_user",
+            "put_code",
+            "record_activation",
+            "mark_delivered",
+        ] {
+            let app = faulty(
+                vec![Fault::on(fault, user.tenant_id.as_str(), 1)],
+                vec![],
+                vec![],
+                SenderConfig::default(),
+            )
+            .await;
+            let e = request_event(&user.tenant_id, &user, &["sms"]);
+            assert!(
+                handle(&app, e.clone()).await.is_err(),
+                "{fault}: the try fails for a retry"
+            );
+            assert_eq!(app.store.plan.fired().len(), 1, "{fault}");
+            handle(&app, e.clone()).await.unwrap();
+            handle(&app, e).await.unwrap();
+            let texts = sms_to(phone.as_str());
+            let last = code_in(texts.last().unwrap()).unwrap();
+            assert!(
+                code_matches(&app.store.inner, &user, &last).await,
+                "{fault}: the code texted last works"
+            );
+            assert_eq!(
+                delivery(&activation(&app, &user).await, Channel::Sms).outcome,
+                DeliveryOutcome::Sent,
+                "{fault}"
+            );
+        }
+        // One text per request, except where the text had gone before the store failed to
+        // remember it (mark_delivered): then the retry texts the same code again.
+        let texts = sms_to(phone.as_str());
+        assert_eq!(texts.len(), 5, "{texts:?}");
+        assert_eq!(
+            code_in(&texts[3]),
+            code_in(&texts[4]),
+            "the resent text carries the same code"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_last_try_records_the_failure_on_the_user_and_goes_to_the_dead_letters() {
+        let real = app().await;
+        let user = seeded(&real.store, UserDraft::default()).await;
+        let phone = user.profile.mobile_phone.clone().unwrap();
+        let sms_faults = vec![
+            Fault::on("sms", phone.as_str(), 1),
+            Fault::on("sms", phone.as_str(), 2),
+        ];
+        let config = SenderConfig {
+            tries: 2,
+            ..SenderConfig::default()
+        };
+        let app = faulty(vec![], sms_faults, vec![], config).await;
+        let e = request_event(&user.tenant_id, &user, &["sms"]);
+        assert!(handle(&app, e.clone()).await.is_err());
+        let first = delivery(&activation(&app, &user).await, Channel::Sms).clone();
+        assert!(first.reason.unwrap().contains("will be retried"));
+        assert!(
+            handle(&app, e.clone()).await.is_err(),
+            "the last try fails too: Lambda dead-letters it"
+        );
+        let last = delivery(&activation(&app, &user).await, Channel::Sms).clone();
+        assert_eq!(last.outcome, DeliveryOutcome::Failed);
+        assert!(
+            last.reason
+                .as_deref()
+                .unwrap()
+                .contains("gave up after 2 tries"),
+            "{last:?}"
+        );
+        // Redriven from the dead letters later, the request still goes out, once.
+        handle(&app, e).await.unwrap();
+        assert_eq!(sms_to(phone.as_str()).len(), 1);
+    }
+}

@@ -71,7 +71,7 @@ impl ActivationRequestLog for DynamoStore {
             .table_name(&self.table)
             .set_key(Some(key(keys::activation_request(tenant, request_id))))
             .update_expression(
-                "SET #state = :in_progress, lease_until = :until, expires_at = if_not_exists(expires_at, :ttl)",
+                "SET #state = :in_progress, lease_until = :until, expires_at = if_not_exists(expires_at, :ttl) ADD attempts :one",
             )
             .condition_expression(
                 "attribute_not_exists(pk) OR #state = :released OR (#state = :in_progress AND lease_until < :now)",
@@ -82,12 +82,20 @@ impl ActivationRequestLog for DynamoStore {
             .expression_attribute_values(":until", n((now + lease).unix_timestamp()))
             .expression_attribute_values(":now", n(now.unix_timestamp()))
             .expression_attribute_values(":ttl", n((now + KEEP_FOR).unix_timestamp()))
+            .expression_attribute_values(":one", n(1))
             .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
             Ok(out) => Ok(Claim::Acquired {
                 delivered: out.attributes.as_ref().map(delivered).unwrap_or_default(),
+                attempt: out
+                    .attributes
+                    .as_ref()
+                    .and_then(|i| i.get("attempts"))
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(1),
             }),
             Err(e) if is_condition_failure(&e) => {
                 let item = self

@@ -75,6 +75,11 @@ impl PasswordHash {
             .unwrap_or(false)
     }
 
+    /// A hash read back from storage.
+    pub fn from_phc(phc: String) -> Self {
+        Self(phc)
+    }
+
     pub fn as_phc(&self) -> &str {
         &self.0
     }

@@ -379,7 +379,8 @@ port_group!(
     /// Everything the directory's use cases (users, departments, pick lists, settings) touch:
     /// what the users API is generic over.
     DirectoryStore = CreateUser, GetUser, FindUser, UpdateUser, DeleteUser, ListUsers,
-        DepartmentStore, PickListStore, TenantSettingsStore, GroupStore, SharedContactStore
+        DepartmentStore, PickListStore, TenantSettingsStore, GroupStore, SharedContactStore,
+        crate::activation::RecordActivation
 );
 
 port_group!(

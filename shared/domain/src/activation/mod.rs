@@ -10,4 +10,4 @@ mod sender;
 pub use device::{ActivationAttempt, ActivationFailure, Proof, activate_device};
 pub use model::*;
 pub use ports::*;
-pub use sender::{Outcome, SendFailure, SenderConfig, process_request};
+pub use sender::{Outcome, SendFailure, SenderConfig, SenderPorts, process_request};

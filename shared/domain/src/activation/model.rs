@@ -67,6 +67,11 @@ pub struct ActivationRequest {
     pub requested_by: crate::ids::Actor,
     #[serde(with = "time::serde::rfc3339")]
     pub requested_at: OffsetDateTime,
+    /// A random secret the code is derived from, so every try of this message (SNS and
+    /// Lambda redeliver it unchanged) sends the same code on every channel, while the table
+    /// keeps only the code's hash. Absent in older messages: those get a random code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_seed: Option<String>,
 }
 
 impl ActivationRequest {
@@ -88,6 +93,16 @@ impl ActivationRequest {
             reason,
             requested_by: requested_by.clone(),
             requested_at: crate::user::now_utc_millis(),
+            code_seed: Some(new_code_seed()),
+        }
+    }
+
+    /// The one code of this request: derived from its seed, or fresh when it has none
+    /// (`false`: a retry cannot send that code again).
+    pub fn code(&self) -> (String, bool) {
+        match &self.code_seed {
+            Some(seed) => (derive_code(seed, &self.tenant_id, &self.request_id), true),
+            None => (generate_code(), false),
         }
     }
 
@@ -141,12 +156,97 @@ pub struct ActivationState {
     pub deliveries: Vec<Delivery>,
 }
 
+impl ActivationState {
+    /// Every channel of `request` failed before reaching the sender (the request was not
+    /// published), for `reason`.
+    pub fn not_queued(request: &ActivationRequest, reason: &str) -> Self {
+        Self {
+            request_id: request.request_id.clone(),
+            reason: request.reason,
+            deliveries: request
+                .channels
+                .iter()
+                .map(|c| Delivery {
+                    channel: *c,
+                    outcome: DeliveryOutcome::Failed,
+                    reason: Some(reason.to_owned()),
+                    at: crate::user::now_utc_millis(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Digits in an activation code: 10^8 possibilities, 5 tries each.
 pub const CODE_DIGITS: usize = 8;
+
+/// 128 random bits from the OS CSPRNG, hex.
+fn new_code_seed() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of the secret seed and the request, read as a number below 10^8 (the bias of
+/// reducing 64 bits is below 10^-11).
+fn derive_code(seed: &str, tenant: &TenantId, request_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(seed.as_bytes())
+        .chain_update([0])
+        .chain_update(tenant.as_str().as_bytes())
+        .chain_update([0])
+        .chain_update(request_id.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let n = u64::from_be_bytes(first) % 100_000_000;
+    format!("{n:0width$}", width = CODE_DIGITS)
+}
 
 /// A fresh one-time code from the OS CSPRNG.
 pub fn generate_code() -> String {
     use rand::Rng;
     let n: u32 = rand::rngs::OsRng.gen_range(0..100_000_000);
     format!("{n:0width$}", width = CODE_DIGITS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> ActivationRequest {
+        ActivationRequest::new(
+            TenantId::parse("acme").unwrap(),
+            UserId::generate(),
+            vec![Channel::Sms, Channel::Email],
+            ActivationReason::Welcome,
+            &crate::ids::Actor::new("admin"),
+        )
+    }
+
+    #[test]
+    fn a_request_has_one_code_across_tries_and_another_request_another() {
+        let a = request();
+        let redelivered: ActivationRequest =
+            serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert_eq!(a.code(), redelivered.code());
+        assert!(a.code().1);
+        assert_eq!(a.code().0.len(), CODE_DIGITS);
+        assert_ne!(a.code().0, request().code().0);
+    }
+
+    #[test]
+    fn an_older_message_without_a_seed_still_gets_a_code() {
+        let mut old = request();
+        old.code_seed = None;
+        let text = serde_json::to_string(&old).unwrap();
+        assert!(!text.contains("code_seed"));
+        let (code, reusable) = serde_json::from_str::<ActivationRequest>(&text)
+            .unwrap()
+            .code();
+        assert_eq!(code.len(), CODE_DIGITS);
+        assert!(!reusable);
+    }
 }

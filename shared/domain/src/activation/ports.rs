@@ -9,8 +9,27 @@ use crate::store::StoreResult;
 use crate::user::{EmailAddress, PhoneNumber};
 
 #[derive(Debug, thiserror::Error)]
-#[error("publishing failed: {0}")]
-pub struct PublishError(pub String);
+#[error("publishing failed: {message}")]
+pub struct PublishError {
+    pub message: String,
+    /// The request ids that were not published; empty when none of them was.
+    pub refused: Vec<String>,
+}
+
+impl PublishError {
+    /// Nothing was published.
+    pub fn all(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            refused: vec![],
+        }
+    }
+
+    /// Whether `request_id` may not have been published.
+    pub fn refused(&self, request_id: &str) -> bool {
+        self.refused.is_empty() || self.refused.iter().any(|r| r == request_id)
+    }
+}
 
 /// The port the API and the importer publish activation requests through.
 pub trait PublishActivation {
@@ -52,8 +71,12 @@ pub trait SendEmail {
 /// What the request log says about a request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This delivery may proceed; these channels were already delivered by an earlier try.
-    Acquired { delivered: Vec<Channel> },
+    /// This delivery may proceed; these channels were already delivered by an earlier try,
+    /// and this is the `attempt`-th try (1 for the first).
+    Acquired {
+        delivered: Vec<Channel>,
+        attempt: u32,
+    },
     /// Fully handled before: a redelivery, nothing to do.
     Done,
     /// Another delivery is handling it right now.

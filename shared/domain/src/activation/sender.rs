@@ -6,7 +6,6 @@ use time::Duration;
 use super::{
     ActivationCode, ActivationReason, ActivationRequest, ActivationRequestLog, ActivationState,
     Channel, Claim, Delivery, DeliveryError, DeliveryOutcome, RecordActivation, SendEmail, SendSms,
-    generate_code,
 };
 use crate::enums::{ActivationMethod, UserStatus};
 use crate::password::{Password, PasswordHash};
@@ -18,15 +17,21 @@ use crate::user::{User, now_utc_millis};
 pub struct SenderConfig {
     /// How long a code stays valid (24 h unless configured).
     pub code_ttl: Duration,
-    /// How long one delivery holds a request before another may take it over.
+    /// How long one delivery holds a request before another may take it over: above the
+    /// function's timeout (29 s), below Lambda's first retry (about a minute later), so the
+    /// retry of a crashed try finds the request free.
     pub lease: Duration,
+    /// Tries Lambda makes of one message (the first and `MaximumRetryAttempts`, 2): the last
+    /// one records a failure on the user before the message goes to the dead letters.
+    pub tries: u32,
 }
 
 impl Default for SenderConfig {
     fn default() -> Self {
         Self {
             code_ttl: Duration::hours(24),
-            lease: Duration::minutes(5),
+            lease: Duration::seconds(45),
+            tries: 3,
         }
     }
 }
@@ -47,6 +52,9 @@ pub enum Outcome {
 pub enum SendFailure {
     #[error("delivery failed, will be retried: {0}")]
     Delivery(String),
+    /// Another try holds the request: retried later, when it has finished or its lease ran out.
+    #[error("another delivery holds the request")]
+    Busy,
     #[error("storage failed: {0}")]
     Store(#[from] StoreError),
 }
@@ -127,14 +135,29 @@ fn unreachable_reason(user: &User, channel: Channel, settings: &TenantSettings) 
     }
 }
 
-/// Handles one activation request message.
-#[allow(clippy::too_many_arguments)]
+fn recorded_as_sent(user: &User, request_id: &str, channel: Channel) -> bool {
+    user.activation.as_ref().is_some_and(|state| {
+        state.request_id == request_id
+            && state
+                .deliveries
+                .iter()
+                .any(|d| d.channel == channel && d.outcome == DeliveryOutcome::Sent)
+    })
+}
+
+/// The ports the sender works through, bundled so each step takes one argument.
+pub struct SenderPorts<'a, S, L, M, E> {
+    pub store: &'a S,
+    pub log: &'a L,
+    pub sms: &'a M,
+    pub email: &'a E,
+    pub config: &'a SenderConfig,
+}
+
+/// Handles one activation request message. Every failure after the claim gives the request
+/// back, so Lambda's retry takes it at once; the last try records the failure on the user.
 pub async fn process_request<S, L, M, E>(
-    store: &S,
-    log: &L,
-    sms: &M,
-    email: &E,
-    config: &SenderConfig,
+    ports: &SenderPorts<'_, S, L, M, E>,
     body: &str,
 ) -> Result<Outcome, SendFailure>
 where
@@ -148,131 +171,194 @@ where
         Err(why) => return Ok(Outcome::Dropped(why)),
     };
     let tenant = &request.tenant_id;
-    let delivered = match log.claim(tenant, &request.request_id, config.lease).await? {
-        Claim::Done | Claim::Busy => return Ok(Outcome::Duplicate),
-        Claim::Acquired { delivered } => delivered,
+    let claim = ports
+        .log
+        .claim(tenant, &request.request_id, ports.config.lease)
+        .await?;
+    let (delivered, attempt) = match claim {
+        Claim::Done => return Ok(Outcome::Duplicate),
+        Claim::Busy => return Err(SendFailure::Busy),
+        Claim::Acquired { delivered, attempt } => (delivered, attempt),
     };
-    let Some(user) = store.get_user(tenant, &request.user_id).await? else {
-        log.finish(tenant, &request.request_id).await?;
-        return Ok(Outcome::Dropped(
-            "the user does not exist (deleted?)".into(),
-        ));
-    };
-    let settings = store.get_settings(tenant).await?;
-    let pending: Vec<Channel> = request
-        .channels
-        .iter()
-        .copied()
-        .filter(|c| !delivered.contains(c))
-        .collect();
-
-    let mut deliveries: Vec<Delivery> = Vec::new();
-    let skip = if user.status == UserStatus::Disabled {
-        Some("the user is disabled")
-    } else if user.profile.activation_method == ActivationMethod::Manual {
-        Some("the user activates manually by IMEI: no code is sent")
-    } else {
-        None
-    };
-    let reachable: Vec<Channel> = match skip {
-        Some(reason) => {
-            deliveries.extend(pending.iter().map(|c| not_sent(*c, reason)));
-            vec![]
-        }
-        None => pending
-            .iter()
-            .copied()
-            .filter(|c| match unreachable_reason(&user, *c, &settings) {
-                Some(reason) => {
-                    deliveries.push(not_sent(*c, &reason));
-                    false
-                }
-                None => true,
-            })
-            .collect(),
-    };
-
-    let mut retry: Option<String> = None;
-    if !reachable.is_empty() {
-        let code = generate_code();
-        let hash = PasswordHash::hash(&Password::new(code.clone()))
-            .map_err(|e| SendFailure::Delivery(e.to_string()))?;
-        store
-            .put_code(&ActivationCode {
-                tenant_id: tenant.clone(),
-                user_id: user.id,
-                code_hash: hash.as_phc().to_owned(),
-                expires_at: time::OffsetDateTime::now_utc() + config.code_ttl,
-                failed_attempts: 0,
-                request_id: Some(request.request_id.clone()),
-            })
-            .await?;
-        let (subject, text) = invitation(&code, config.code_ttl, &user, &settings, request.reason);
-        for channel in reachable {
-            let result = match channel {
-                Channel::Sms => {
-                    let phone = user
-                        .profile
-                        .mobile_phone
-                        .as_ref()
-                        .expect("checked reachable");
-                    sms.send_sms(phone, &text, settings.sms_sender_id.as_deref())
-                        .await
-                }
-                Channel::Email => {
-                    let to = user.profile.email.as_ref().expect("checked reachable");
-                    email.send_email(to, &subject, &text).await
-                }
-            };
-            let (outcome, reason) = match result {
-                Ok(()) => {
-                    log.mark_delivered(tenant, &request.request_id, channel)
-                        .await?;
-                    (DeliveryOutcome::Sent, None)
-                }
-                Err(DeliveryError::Permanent(why)) => (DeliveryOutcome::Failed, Some(why)),
-                Err(DeliveryError::Transient(why)) => {
-                    retry = Some(why.clone());
-                    (
-                        DeliveryOutcome::Failed,
-                        Some(format!("{why} (will be retried)")),
-                    )
-                }
-            };
-            deliveries.push(Delivery {
-                channel,
-                outcome,
-                reason,
-                at: now_utc_millis(),
-            });
+    let outcome = ports.deliver(&request, delivered, attempt).await;
+    match &outcome {
+        Ok(_) => ports.log.finish(tenant, &request.request_id).await?,
+        Err(_) => {
+            if let Err(e) = ports.log.release(tenant, &request.request_id).await {
+                tracing::warn!(error = %e, "could not give the request back; its lease runs out instead");
+            }
         }
     }
+    outcome
+}
 
-    // Keep what earlier tries of this request delivered, replace what this try decided.
-    let mut merged: Vec<Delivery> = match &user.activation {
-        Some(previous) if previous.request_id == request.request_id => previous
-            .deliveries
+impl<S, L, M, E> SenderPorts<'_, S, L, M, E>
+where
+    S: GetUser + TenantSettingsStore + ActivationCodeStore + RecordActivation,
+    L: ActivationRequestLog,
+    M: SendSms,
+    E: SendEmail,
+{
+    async fn deliver(
+        &self,
+        request: &ActivationRequest,
+        delivered: Vec<Channel>,
+        attempt: u32,
+    ) -> Result<Outcome, SendFailure> {
+        let tenant = &request.tenant_id;
+        let Some(user) = self.store.get_user(tenant, &request.user_id).await? else {
+            return Ok(Outcome::Dropped(
+                "the user does not exist (deleted?)".into(),
+            ));
+        };
+        let settings = self.store.get_settings(tenant).await?;
+        let (code, reproducible) = request.code();
+        // The code already issued for this request, if this try can send that same code.
+        let issued = match self.store.get_code(tenant, &user.id).await? {
+            Some(stored)
+                if reproducible
+                    && stored.request_id.as_deref() == Some(request.request_id.as_str()) =>
+            {
+                PasswordHash::from_phc(stored.code_hash).verify(&Password::new(code.clone()))
+            }
+            _ => false,
+        };
+        // A code that cannot be sent again is replaced, and then every channel gets the new one.
+        let pending: Vec<Channel> = request
+            .channels
             .iter()
-            .filter(|d| !deliveries.iter().any(|n| n.channel == d.channel))
-            .cloned()
-            .collect(),
-        _ => vec![],
-    };
-    merged.extend(deliveries);
-    let state = ActivationState {
-        request_id: request.request_id.clone(),
-        reason: request.reason,
-        deliveries: merged,
-    };
-    store.record_activation(tenant, &user.id, &state).await?;
-    match retry {
-        Some(why) => {
-            log.release(tenant, &request.request_id).await?;
-            Err(SendFailure::Delivery(why))
+            .copied()
+            .filter(|c| !(issued && delivered.contains(c)))
+            .collect();
+
+        // Sent by an earlier try that could not record it on the user: record it now.
+        let mut deliveries: Vec<Delivery> = request
+            .channels
+            .iter()
+            .filter(|c| issued && delivered.contains(c))
+            .filter(|c| !recorded_as_sent(&user, &request.request_id, **c))
+            .map(|c| Delivery {
+                channel: *c,
+                outcome: DeliveryOutcome::Sent,
+                reason: None,
+                at: now_utc_millis(),
+            })
+            .collect();
+        let skip = if user.status == UserStatus::Disabled {
+            Some("the user is disabled")
+        } else if user.profile.activation_method == ActivationMethod::Manual {
+            Some("the user activates manually by IMEI: no code is sent")
+        } else {
+            None
+        };
+        let reachable: Vec<Channel> = match skip {
+            Some(reason) => {
+                deliveries.extend(pending.iter().map(|c| not_sent(*c, reason)));
+                vec![]
+            }
+            None => pending
+                .iter()
+                .copied()
+                .filter(|c| match unreachable_reason(&user, *c, &settings) {
+                    Some(reason) => {
+                        deliveries.push(not_sent(*c, &reason));
+                        false
+                    }
+                    None => true,
+                })
+                .collect(),
+        };
+
+        let last_try = attempt >= self.config.tries;
+        let mut retry: Option<String> = None;
+        if !reachable.is_empty() {
+            if !issued {
+                let hash = PasswordHash::hash(&Password::new(code.clone()))
+                    .map_err(|e| SendFailure::Delivery(e.to_string()))?;
+                self.store
+                    .put_code(&ActivationCode {
+                        tenant_id: tenant.clone(),
+                        user_id: user.id,
+                        code_hash: hash.as_phc().to_owned(),
+                        expires_at: time::OffsetDateTime::now_utc() + self.config.code_ttl,
+                        failed_attempts: 0,
+                        request_id: Some(request.request_id.clone()),
+                    })
+                    .await?;
+            }
+            let (subject, text) = invitation(
+                &code,
+                self.config.code_ttl,
+                &user,
+                &settings,
+                request.reason,
+            );
+            for channel in reachable {
+                let result = match channel {
+                    Channel::Sms => {
+                        let phone = user
+                            .profile
+                            .mobile_phone
+                            .as_ref()
+                            .expect("checked reachable");
+                        self.sms
+                            .send_sms(phone, &text, settings.sms_sender_id.as_deref())
+                            .await
+                    }
+                    Channel::Email => {
+                        let to = user.profile.email.as_ref().expect("checked reachable");
+                        self.email.send_email(to, &subject, &text).await
+                    }
+                };
+                let (outcome, reason) = match result {
+                    Ok(()) => {
+                        self.log
+                            .mark_delivered(tenant, &request.request_id, channel)
+                            .await?;
+                        (DeliveryOutcome::Sent, None)
+                    }
+                    Err(DeliveryError::Permanent(why)) => (DeliveryOutcome::Failed, Some(why)),
+                    Err(DeliveryError::Transient(why)) => {
+                        let note = if last_try {
+                            format!("{why} (gave up after {attempt} tries)")
+                        } else {
+                            format!("{why} (will be retried)")
+                        };
+                        retry = Some(why);
+                        (DeliveryOutcome::Failed, Some(note))
+                    }
+                };
+                deliveries.push(Delivery {
+                    channel,
+                    outcome,
+                    reason,
+                    at: now_utc_millis(),
+                });
+            }
         }
-        None => {
-            log.finish(tenant, &request.request_id).await?;
-            Ok(Outcome::Handled)
+
+        // Keep what earlier tries of this request delivered, replace what this try decided.
+        let mut merged: Vec<Delivery> = match &user.activation {
+            Some(previous) if previous.request_id == request.request_id => previous
+                .deliveries
+                .iter()
+                .filter(|d| !deliveries.iter().any(|n| n.channel == d.channel))
+                .cloned()
+                .collect(),
+            _ => vec![],
+        };
+        merged.extend(deliveries);
+        let state = ActivationState {
+            request_id: request.request_id.clone(),
+            reason: request.reason,
+            deliveries: merged,
+        };
+        self.store
+            .record_activation(tenant, &user.id, &state)
+            .await?;
+        match retry {
+            Some(why) => Err(SendFailure::Delivery(why)),
+            None => Ok(Outcome::Handled),
         }
     }
 }
@@ -299,6 +385,7 @@ mod tests {
 
     #[test]
     fn codes_are_eight_random_digits() {
+        use crate::activation::generate_code;
         let a = generate_code();
         assert_eq!(a.len(), 8);
         assert!(a.chars().all(|c| c.is_ascii_digit()));

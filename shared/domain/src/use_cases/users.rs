@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::activation::{ActivationReason, ActivationRequest, Channel, PublishActivation};
+use crate::activation::{
+    ActivationReason, ActivationRequest, ActivationState, Channel, PublishActivation,
+    RecordActivation,
+};
 use crate::caller::{Caller, Permission};
 use crate::enums::UserStatus;
 use crate::error::AppError;
@@ -241,7 +244,7 @@ pub async fn create_user<S, P>(
     draft: UserDraft,
 ) -> Result<Created, AppError>
 where
-    S: CreateUser + TenantSettingsStore + PickListStore + GroupStore,
+    S: CreateUser + TenantSettingsStore + PickListStore + GroupStore + RecordActivation,
     P: PublishActivation,
 {
     caller.require(Permission::ChangeUsers)?;
@@ -257,18 +260,33 @@ where
     }
     store.create_user(&user).await?;
     let activation = if user.profile.send_text {
-        // The user exists either way: a failed publish is reported, and the admin can resend.
-        Some(
-            publish(
-                publisher,
-                caller,
-                &user,
-                vec![Channel::Sms],
-                ActivationReason::Welcome,
-            )
-            .await
-            .map(|_| ()),
-        )
+        let request = ActivationRequest::new(
+            caller.tenant.clone(),
+            user.id,
+            vec![Channel::Sms],
+            ActivationReason::Welcome,
+            &caller.actor,
+        );
+        let published = publisher.publish(std::slice::from_ref(&request)).await;
+        if let Err(e) = &published {
+            // The user exists either way: the record says the text did not go, so an admin
+            // sees it and resends, not only a log line.
+            let state = ActivationState::not_queued(
+                &request,
+                "the activation text could not be requested: resend it",
+            );
+            match store
+                .record_activation(&caller.tenant, &user.id, &state)
+                .await
+            {
+                Ok(()) => user.activation = Some(state),
+                Err(record) => {
+                    tracing::error!(user_id = %user.id, error = %record, "the failed welcome could not be recorded")
+                }
+            }
+            tracing::error!(user_id = %user.id, error = %e, "welcome activation not published");
+        }
+        Some(published.map_err(|e| AppError::Internal(e.to_string())))
     } else {
         None
     };

@@ -30,7 +30,7 @@ use super::directory::ImportDirectory;
 use super::files::{ContinueJob, ImportFiles, ObjectRef};
 use super::report::{FailedRow, TextEncoding};
 use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROW_CELLS, MAX_ROWS, Row, SheetEvent};
-use crate::activation::{ActivationRequest, PublishActivation};
+use crate::activation::{ActivationRequest, ActivationState, PublishActivation};
 use crate::ids::{ImportJobId, TenantId};
 use crate::import::job::{Claim, ImportJob, ImportMode, ImportStatus, Lease, Stage, now_ms};
 use crate::password::HashError;
@@ -621,13 +621,32 @@ where
         if welcome.is_empty() {
             return;
         }
-        if let Err(e) = self.importer.publisher.publish(&welcome).await {
-            tracing::error!(job_id = %self.job.id, error = %e, "welcome activations not published");
-            self.job.warnings.push(format!(
-                "{} activation texts could not be requested; resend them from the users",
-                welcome.len()
-            ));
+        let Err(e) = self.importer.publisher.publish(&welcome).await else {
+            return;
+        };
+        tracing::error!(job_id = %self.job.id, error = %e, "welcome activations not published");
+        let refused: Vec<&ActivationRequest> = welcome
+            .iter()
+            .filter(|r| e.refused(&r.request_id))
+            .collect();
+        // Each user whose text did not go says so, where admins look for it.
+        for request in &refused {
+            let state = ActivationState::not_queued(
+                request,
+                "the activation text could not be requested: resend it",
+            );
+            if let Err(record) = self
+                .store()
+                .record_activation(&request.tenant_id, &request.user_id, &state)
+                .await
+            {
+                tracing::error!(job_id = %self.job.id, user_id = %request.user_id, error = %record, "the failed welcome could not be recorded");
+            }
         }
+        self.job.warnings.push(format!(
+            "{} activation texts could not be requested; resend them from the users",
+            refused.len()
+        ));
     }
 
     /// Saves the job, telling a cancel and a lost lease apart when the save is refused.
