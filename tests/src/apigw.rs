@@ -17,6 +17,12 @@ pub fn claims(sub: &str, tenant: &str, groups: &[&str], departments: &[&str]) ->
     claims
 }
 
+/// An address in 198.18.0.0/15 (set aside for tests), different on every call.
+pub fn fresh_address() -> String {
+    let n = ulid::Ulid::new().random() as u32;
+    format!("198.{}.{}.{}", 18 + (n >> 16 & 1), n >> 8 & 0xff, n & 0xff)
+}
+
 /// A request builder; `claims: None` means no authorizer context (no token).
 pub struct Call {
     pub method: String,
@@ -25,6 +31,9 @@ pub struct Call {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     pub claims: Option<Value>,
+    /// The caller's address: a fresh one per call unless set, so per-address limits of one
+    /// test never meet another's.
+    pub source_ip: String,
 }
 
 impl Call {
@@ -36,7 +45,13 @@ impl Call {
             headers: vec![],
             body: None,
             claims: None,
+            source_ip: fresh_address(),
         }
+    }
+
+    pub fn from_address(mut self, ip: &str) -> Self {
+        self.source_ip = ip.to_owned();
+        self
     }
 
     pub fn as_caller(mut self, claims: Value) -> Self {
@@ -86,7 +101,7 @@ impl Call {
             "accountId": "123456789012",
             "apiId": "roster",
             "domainName": "api.roster.test",
-            "http": {"method": self.method, "path": self.path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.10", "userAgent": "roster-tests"},
+            "http": {"method": self.method, "path": self.path, "protocol": "HTTP/1.1", "sourceIp": self.source_ip, "userAgent": "roster-tests"},
             "requestId": ulid::Ulid::new().to_string(),
             "routeKey": "$default",
             "stage": "$default",

@@ -186,10 +186,6 @@ impl<S: ActivationCodeStore + Sync> ActivationCodeStore for FaultyActivationStor
         self.inner.record_failed_attempt(tenant, user).await
     }
 
-    async fn record_failed_login(&self, tenant: &TenantId, login: &str) -> StoreResult<u8> {
-        self.inner.record_failed_login(tenant, login).await
-    }
-
     async fn consume_code(&self, tenant: &TenantId, user: &UserId) -> StoreResult<bool> {
         self.inner.consume_code(tenant, user).await
     }

@@ -7,7 +7,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use roster_domain::activation::{ActivationAttempt, ActivationFailure, Proof, activate_device};
 use roster_domain::error::AppError;
-use roster_domain::store::{ActivationCodeStore, FindUser, UpdateUser};
+use roster_domain::store::{ActivationCodeStore, ActivationLimits, FindUser, GetUser, UpdateUser};
 use roster_domain::validation::EMAIL_MAX;
 use roster_http::{HttpError, error_response, json, json_body};
 use serde::Deserialize;
@@ -61,12 +61,33 @@ fn attempt(request: &Request) -> Result<ActivationAttempt, HttpError> {
         tenant_id: body.tenant_id,
         login: body.login,
         proof,
+        source: source_address(request),
     })
+}
+
+/// The caller's address as the gateway saw it (not a header a caller could forge).
+fn source_address(request: &Request) -> String {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    }
+    .filter(|ip| ip.len() <= 64)
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Seconds until the hour's counters give way to the next hour's.
+fn seconds_to_next_hour() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    (3600 - now % 3600) as i64
 }
 
 pub async fn handle<S>(store: &S, request: Request) -> Response<Body>
 where
-    S: FindUser + UpdateUser + ActivationCodeStore + Sync,
+    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits + Sync,
 {
     let attempt = match attempt(&request) {
         Ok(a) => a,
@@ -91,6 +112,22 @@ where
                     "attempts_left": attempts_left,
                 }}),
             )
+        }
+        Err(ActivationFailure::Locked) => {
+            tracing::warn!("activation locked: too many failures of the login or the source");
+            let mut response = json(
+                StatusCode::TOO_MANY_REQUESTS,
+                &json_value!({ "error": {
+                    "code": "too_many_attempts",
+                    "message": "too many failed activations: try again later",
+                    "fields": [],
+                    "attempts_left": 0,
+                }}),
+            );
+            if let Ok(value) = seconds_to_next_hour().to_string().parse() {
+                response.headers_mut().insert("retry-after", value);
+            }
+            response
         }
         Err(ActivationFailure::BadRequest(errors)) => {
             error_response(&AppError::Validation(errors).into())

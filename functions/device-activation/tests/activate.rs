@@ -10,7 +10,8 @@ use roster_domain::ids::DepartmentId;
 use roster_domain::ids::{TenantId, UserId};
 use roster_domain::password::{Password, PasswordHash};
 use roster_domain::store::{
-    ActivationCodeStore, CreateUser, FindUser, GetUser, StoreResult, UpdateUser,
+    ActivationCodeStore, ActivationFailures, ActivationLimits, CreateUser, FindUser, GetUser,
+    StoreResult, UpdateUser,
 };
 use roster_domain::user::User;
 use roster_domain::validation::UserDraft;
@@ -57,11 +58,22 @@ async fn give_code(store: &DynamoStore, user: &User, code: &str, expires_in: Dur
 
 async fn activate<S>(store: &S, body: Value) -> (u16, Value)
 where
-    S: FindUser + UpdateUser + ActivationCodeStore + Sync,
+    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits + Sync,
+{
+    activate_from(store, body, &roster_tests::apigw::fresh_address()).await
+}
+
+/// `POST /v1/activate` from the address `ip`.
+async fn activate_from<S>(store: &S, body: Value, ip: &str) -> (u16, Value)
+where
+    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits + Sync,
 {
     let response = handle(
         store,
-        Call::new("POST", "/v1/activate").json(body).request(),
+        Call::new("POST", "/v1/activate")
+            .json(body)
+            .from_address(ip)
+            .request(),
     )
     .await;
     let status = response.status().as_u16();
@@ -143,8 +155,8 @@ async fn wrong_codes_count_down_and_the_fifth_kills_the_code() {
     .await;
     assert_eq!(
         (status, failure(&body)),
-        (401, ("activation_failed", 0)),
-        "the right code no longer works"
+        (429, ("too_many_attempts", 0)),
+        "the right code no longer works (answered as a locked login is)"
     );
     assert!(!trusted(&store, &user).await);
 }
@@ -313,6 +325,32 @@ impl FindUser for SenderRecordsMeanwhile<'_> {
     }
 }
 
+impl GetUser for SenderRecordsMeanwhile<'_> {
+    async fn get_user(&self, tenant: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+        self.0.get_user(tenant, id).await
+    }
+}
+
+impl ActivationLimits for SenderRecordsMeanwhile<'_> {
+    async fn failures(
+        &self,
+        t: &TenantId,
+        login: &str,
+        source: &str,
+    ) -> StoreResult<ActivationFailures> {
+        self.0.failures(t, login, source).await
+    }
+    async fn count_failure(
+        &self,
+        t: &TenantId,
+        login: &str,
+        source: &str,
+        count_login: bool,
+    ) -> StoreResult<ActivationFailures> {
+        self.0.count_failure(t, login, source, count_login).await
+    }
+}
+
 impl UpdateUser for SenderRecordsMeanwhile<'_> {
     async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
         self.0.update_user(before, after).await
@@ -331,9 +369,6 @@ impl ActivationCodeStore for SenderRecordsMeanwhile<'_> {
     }
     async fn record_failed_attempt(&self, t: &TenantId, u: &UserId) -> StoreResult<u8> {
         self.0.record_failed_attempt(t, u).await
-    }
-    async fn record_failed_login(&self, t: &TenantId, login: &str) -> StoreResult<u8> {
-        self.0.record_failed_login(t, login).await
     }
     async fn consume_code(&self, t: &TenantId, u: &UserId) -> StoreResult<bool> {
         let consumed = self.0.consume_code(t, u).await?;
@@ -370,4 +405,179 @@ async fn a_user_changed_by_the_sender_meanwhile_is_still_trusted() {
         "the sender's record survives"
     );
     assert_eq!(stored.version, user.version + 2);
+}
+
+#[tokio::test]
+async fn imei_guessing_locks_the_login_so_even_the_right_imei_waits() {
+    let store = store().await;
+    let manual = seeded(
+        &store,
+        "gate.two",
+        UserDraft {
+            activation_method: Some("manual".into()),
+            imei: Some("490154203237518".into()),
+            ..UserDraft::default()
+        },
+    )
+    .await;
+    let tenant = manual.tenant_id.as_str();
+    for left in (0..MAX_ATTEMPTS).rev() {
+        let wrong = format!("35{:011}", u64::from(left) + 1);
+        let (status, body) = activate(
+            &store,
+            json!({"tenant_id": tenant, "login": "gate.two", "imei": wrong}),
+        )
+        .await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(failure(&body), ("activation_failed", u64::from(left)));
+    }
+    let response = handle(
+        &store,
+        Call::new("POST", "/v1/activate")
+            .json(json!({"tenant_id": tenant, "login": "GATE.TWO", "imei": "490154203237518"}))
+            .request(),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 429, "locked, from any address");
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=3600).contains(&wait));
+    assert!(!trusted(&store, &manual).await);
+}
+
+#[tokio::test]
+async fn one_address_spraying_logins_is_locked_and_others_are_not() {
+    use roster_domain::activation::MAX_SOURCE_FAILURES;
+    let store = store().await;
+    let user = seeded(&store, "sprayed", UserDraft::default()).await;
+    give_code(&store, &user, "11223344", Duration::hours(1)).await;
+    let attacker = roster_tests::apigw::fresh_address();
+    // Earlier failures of this address this hour, in other tenants and logins.
+    for n in 1..MAX_SOURCE_FAILURES {
+        store
+            .count_failure(&fresh_tenant(), &format!("guess{n}"), &attacker, true)
+            .await
+            .unwrap();
+    }
+    let (status, _) = activate_from(
+        &store,
+        json!({"tenant_id": fresh_tenant().as_str(), "login": "nobody", "code": "00000000"}),
+        &attacker,
+    )
+    .await;
+    assert_eq!(status, 401, "the last failure it may make");
+    let right =
+        json!({"tenant_id": user.tenant_id.as_str(), "login": "sprayed", "code": "11223344"});
+    let (status, body) = activate_from(&store, right.clone(), &attacker).await;
+    assert_eq!((status, failure(&body)), (429, ("too_many_attempts", 0)));
+    let (status, body) = activate(&store, right).await;
+    assert_eq!(
+        status, 200,
+        "the user's own device elsewhere is not locked out: {body}"
+    );
+}
+
+#[tokio::test]
+async fn every_login_costs_the_same_reads() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    /// Counts the store's reads.
+    struct Reads<'a>(&'a DynamoStore, AtomicUsize);
+    impl Reads<'_> {
+        fn read(&self) {
+            self.1.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    impl FindUser for Reads<'_> {
+        async fn find_by_login(&self, t: &TenantId, login: &str) -> StoreResult<Option<User>> {
+            // The claim, then the user when there is one.
+            let found = self.0.find_by_login(t, login).await?;
+            self.read();
+            if found.is_some() {
+                self.read();
+            }
+            Ok(found)
+        }
+        async fn find_by_email(&self, t: &TenantId, email: &str) -> StoreResult<Option<User>> {
+            self.0.find_by_email(t, email).await
+        }
+    }
+    impl GetUser for Reads<'_> {
+        async fn get_user(&self, t: &TenantId, id: &UserId) -> StoreResult<Option<User>> {
+            self.read();
+            self.0.get_user(t, id).await
+        }
+    }
+    impl UpdateUser for Reads<'_> {
+        async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
+            self.0.update_user(before, after).await
+        }
+    }
+    impl ActivationLimits for Reads<'_> {
+        async fn failures(
+            &self,
+            t: &TenantId,
+            l: &str,
+            s: &str,
+        ) -> StoreResult<ActivationFailures> {
+            self.read();
+            self.0.failures(t, l, s).await
+        }
+        async fn count_failure(
+            &self,
+            t: &TenantId,
+            l: &str,
+            s: &str,
+            count_login: bool,
+        ) -> StoreResult<ActivationFailures> {
+            self.0.count_failure(t, l, s, count_login).await
+        }
+    }
+    impl ActivationCodeStore for Reads<'_> {
+        async fn put_code(&self, code: &ActivationCode) -> StoreResult<()> {
+            self.0.put_code(code).await
+        }
+        async fn get_code(&self, t: &TenantId, u: &UserId) -> StoreResult<Option<ActivationCode>> {
+            self.read();
+            self.0.get_code(t, u).await
+        }
+        async fn delete_code(&self, t: &TenantId, u: &UserId) -> StoreResult<()> {
+            self.0.delete_code(t, u).await
+        }
+        async fn record_failed_attempt(&self, t: &TenantId, u: &UserId) -> StoreResult<u8> {
+            self.0.record_failed_attempt(t, u).await
+        }
+        async fn consume_code(&self, t: &TenantId, u: &UserId) -> StoreResult<bool> {
+            self.0.consume_code(t, u).await
+        }
+    }
+    let store = store().await;
+    let real = seeded(&store, "real.one", UserDraft::default()).await;
+    give_code(&store, &real, "55667788", Duration::hours(1)).await;
+    let off = seeded(&store, "off.one", UserDraft::default()).await;
+    let mut disabled = off.clone().touched(&admin());
+    disabled.status = UserStatus::Disabled;
+    store.update_user(&off, &disabled).await.unwrap();
+    let mut reads = Vec::new();
+    for (tenant, login) in [
+        (real.tenant_id.as_str(), "real.one"),
+        (off.tenant_id.as_str(), "off.one"),
+        (real.tenant_id.as_str(), "nobody.at.all"),
+    ] {
+        let counted = Reads(&store, AtomicUsize::new(0));
+        let (status, _) = activate(
+            &counted,
+            json!({"tenant_id": tenant, "login": login, "code": "00000000"}),
+        )
+        .await;
+        assert_eq!(status, 401);
+        reads.push(counted.1.load(Ordering::SeqCst));
+    }
+    assert_eq!(
+        reads,
+        vec![reads[0]; 3],
+        "real, disabled and unknown logins"
+    );
 }

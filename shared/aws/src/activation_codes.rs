@@ -37,34 +37,6 @@ impl ActivationCodeStore for DynamoStore {
         self.count_failure(tenant, user).await
     }
 
-    async fn record_failed_login(&self, tenant: &TenantId, login: &str) -> StoreResult<u8> {
-        let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(24);
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(crate::item::key(keys::failed_login(
-                tenant,
-                &login.trim().to_lowercase(),
-            ))))
-            .update_expression("ADD failures :one SET expires_at = if_not_exists(expires_at, :ttl)")
-            .expression_attribute_values(":one", crate::item::n(1))
-            .expression_attribute_values(":ttl", crate::item::n(expires.unix_timestamp()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(crate::classify)?;
-        let failures: u64 = out
-            .attributes
-            .and_then(|a| {
-                a.get("failures")
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse().ok())
-            })
-            .unwrap_or(u64::from(MAX_ATTEMPTS));
-        Ok(failures.min(u64::from(MAX_ATTEMPTS)) as u8)
-    }
-
     async fn consume_code(&self, tenant: &TenantId, user: &UserId) -> StoreResult<bool> {
         self.consume(tenant, user).await
     }

@@ -30,7 +30,8 @@
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
 //! | jobs with work left (the sweep)     | `by_department`    | `LIVE_JOBS` (sparse, global)     | `{t}#{job}`              |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
-//! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL`                  |
+//! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL#{yyyymmddhh}`     |
+//! | failed activations of a source (TTL) | table              | `ASRC#{address}`                 | `ASRC#{yyyymmddhh}`      |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
 //!
 //! Why this shape:
@@ -302,12 +303,18 @@ pub fn activation_code(t: &TenantId, user_id: &UserId) -> (String, String) {
     )
 }
 
-/// Failed activations of a login without a live code (TTL 24 h).
-pub fn failed_login(t: &TenantId, login_key: &str) -> (String, String) {
+/// Failed activations of a login in one hour (`yyyymmddhh`), TTL a day.
+pub fn failed_login(t: &TenantId, login_key: &str, hour: &str) -> (String, String) {
     (
         format!("{}#AFAIL#{login_key}", tenant(t)),
-        "AFAIL".to_owned(),
+        format!("AFAIL#{hour}"),
     )
+}
+
+/// Failed activations from one source address in one hour: across tenants, as an attacker
+/// spraying logins is, so it is the one key outside every tenant's prefix.
+pub fn failed_source(source: &str, hour: &str) -> (String, String) {
+    (format!("ASRC#{source}"), format!("ASRC#{hour}"))
 }
 
 pub fn activation_request(t: &TenantId, request_id: &str) -> (String, String) {

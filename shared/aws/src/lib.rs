@@ -4,6 +4,7 @@
 //! the SDK client, whose connection pool is what makes warm requests fast.
 
 mod activation_codes;
+mod activation_limits;
 mod activation_log;
 mod activation_publisher;
 mod continuation;

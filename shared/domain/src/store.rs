@@ -350,13 +350,6 @@ pub trait ActivationCodeStore {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = StoreResult<u8>> + Send;
-    /// Counts a failed activation for a login that has no live code (or no user), so that an
-    /// unknown login counts down exactly like a wrong code does; the count, capped.
-    fn record_failed_login(
-        &self,
-        tenant: &TenantId,
-        login: &str,
-    ) -> impl Future<Output = StoreResult<u8>> + Send;
     /// Deletes a live code; `false` when it was already used, dead or gone (so a code can
     /// activate only once, even under concurrent tries).
     fn consume_code(
@@ -364,6 +357,33 @@ pub trait ActivationCodeStore {
         tenant: &TenantId,
         user: &UserId,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+}
+
+/// Failed activations this hour, of one login and of one source address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActivationFailures {
+    pub login: u32,
+    pub source: u32,
+}
+
+/// Counts failed activations per login and per source (hourly windows, expiring by TTL), so
+/// the public endpoint can lock a login (IMEI guessing) and a source (spraying many logins).
+pub trait ActivationLimits {
+    /// The counts of the current window, read together (one request).
+    fn failures(
+        &self,
+        tenant: &TenantId,
+        login: &str,
+        source: &str,
+    ) -> impl Future<Output = StoreResult<ActivationFailures>> + Send;
+    /// Counts one failure of the source, and of the login when `count_login`; the new counts.
+    fn count_failure(
+        &self,
+        tenant: &TenantId,
+        login: &str,
+        source: &str,
+        count_login: bool,
+    ) -> impl Future<Output = StoreResult<ActivationFailures>> + Send;
 }
 
 /// A trait that only names a group of ports, implemented for every type that has them all.

@@ -7,7 +7,9 @@ pub mod model;
 pub mod ports;
 mod sender;
 
-pub use device::{ActivationAttempt, ActivationFailure, Proof, activate_device};
+pub use device::{
+    ActivationAttempt, ActivationFailure, MAX_SOURCE_FAILURES, Proof, activate_device,
+};
 pub use model::*;
 pub use ports::*;
 pub use sender::{Outcome, SendFailure, SenderConfig, SenderPorts, process_request};
