@@ -306,6 +306,18 @@ async fn get_cancel_and_report() {
         url.contains(&key) && url.contains("X-Amz-Signature"),
         "{url}"
     );
+    // A report holds rows of every department: a manager of some may not read it.
+    let report = format!("/v1/imports/{}/report", done.id);
+    let manager = claims("m-1", tenant.as_str(), &["manager"], &["sales"]);
+    let (status, body) = call(&app, Call::new("GET", &report).as_caller(manager)).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let analyst = claims("a-1", tenant.as_str(), &["analyst"], &[]);
+    let (status, _) = call(&app, Call::new("GET", &report).as_caller(analyst)).await;
+    assert_eq!(status, 200);
     let (_, view) = call(
         &app,
         Call::new("GET", &format!("/v1/imports/{}", done.id)).as_caller(caller),

@@ -1487,3 +1487,84 @@ async fn locations_and_job_descriptions_are_pick_lists() {
     let recreated = post(&app, &caller, "/v1/locations", json!({"name": "Zurich"})).await;
     assert_eq!(recreated.status, 201, "the name is free again");
 }
+
+#[tokio::test]
+async fn a_managers_search_pages_only_their_department_and_cursors_reveal_nothing() {
+    use base64::Engine;
+    let app = app().await;
+    let org = Org::new(&app).await;
+    let caller = admin(&org.tenant);
+    // "Quill" users in two departments, interleaved: most hits are the other department's.
+    for (i, department) in [
+        "support", "sales", "sales", "support", "sales", "sales", "support",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let created = call(&app, Call::new("POST", "/v1/users").as_caller(caller.clone()).json(json!({
+            "login": format!("quill{i}"), "first_name": "Ann", "last_name": format!("Quill{department}{i}"),
+            "email": format!("quill{i}@example.com"), "department_id": department,
+        }))).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+    }
+    let manager = claims("m-support", org.tenant.as_str(), &["manager"], &["support"]);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..20 {
+        let mut c = Call::new("GET", "/v1/users")
+            .as_caller(manager.clone())
+            .query("q", "quill")
+            .query("limit", "2");
+        if let Some(cur) = &cursor {
+            c = c.query("cursor", cur);
+        }
+        let page = call(&app, c).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let page = page.json();
+        for u in page["items"].as_array().unwrap() {
+            assert_eq!(u["department_id"], "support", "{u}");
+            seen.push(u["login"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => {
+                let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(next)
+                    .map(|b| String::from_utf8_lossy(&b).to_lowercase())
+                    .unwrap_or_default();
+                assert!(
+                    !decoded.contains("quill"),
+                    "the cursor carries no term: {decoded}"
+                );
+                cursor = Some(next.to_owned());
+            }
+            None => break,
+        }
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["quill0", "quill3", "quill6"],
+        "every one of theirs, once"
+    );
+    // A search cursor is the caller's tenant's: another tenant cannot follow it.
+    let first = call(
+        &app,
+        Call::new("GET", "/v1/users")
+            .as_caller(caller)
+            .query("q", "quill")
+            .query("limit", "1"),
+    )
+    .await
+    .json();
+    let next = first["next_cursor"].as_str().unwrap();
+    let stranger = admin(&fresh_tenant());
+    let other = call(
+        &app,
+        Call::new("GET", "/v1/users")
+            .as_caller(stranger)
+            .query("q", "quill")
+            .query("cursor", next),
+    )
+    .await;
+    assert_eq!(other.status, 400, "{}", other.body);
+}

@@ -101,7 +101,9 @@ impl GroupStore for DynamoStore {
         let after = match cursor.map(Cursor::decode).transpose()? {
             None => None,
             Some(Cursor::List { after }) => Some(after),
-            Some(Cursor::Search { .. }) => return Err(StoreError::BadCursor),
+            Some(Cursor::Search { .. } | Cursor::Saved { .. }) => {
+                return Err(StoreError::BadCursor);
+            }
         };
         let shards = (0..USER_SHARDS).map(|s| self.member_shard(tenant, group, s, after, limit));
         let pages = try_join_all(shards).await?;

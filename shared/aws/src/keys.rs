@@ -31,6 +31,7 @@
 //! | jobs with work left (the sweep)     | `by_department`    | `LIVE_JOBS` (sparse, global)     | `{t}#{job}`              |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
 //! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL#{yyyymmddhh}`     |
+//! | saved search position (TTL an hour)  | table              | `T#{t}#SCUR#{random id}`         | `SCUR`                   |
 //! | failed activations of a source (TTL) | table              | `ASRC#{address}`                 | `ASRC#{yyyymmddhh}`      |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
 //!
@@ -301,6 +302,11 @@ pub fn activation_code(t: &TenantId, user_id: &UserId) -> (String, String) {
         format!("{}#U#{user_id}", tenant(t)),
         "ACTIVATION".to_owned(),
     )
+}
+
+/// A saved search position (TTL an hour), by its random id.
+pub fn search_cursor(t: &TenantId, id: &str) -> (String, String) {
+    (format!("{}#SCUR#{id}", tenant(t)), "SCUR".to_owned())
 }
 
 /// Failed activations of a login in one hour (`yyyymmddhh`), TTL a day.

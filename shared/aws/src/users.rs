@@ -448,6 +448,9 @@ struct ShardPage {
     exhausted: bool,
 }
 
+/// How long a search cursor can be followed.
+const SAVED_SEARCH_LIFETIME: time::Duration = time::Duration::hours(1);
+
 /// One search index entry: the user and the matched term.
 #[derive(Debug, Clone)]
 struct Hit {
@@ -478,7 +481,9 @@ impl DynamoStore {
         let after = match cursor {
             None => None,
             Some(Cursor::List { after }) => Some(after),
-            Some(Cursor::Search { .. }) => return Err(StoreError::BadCursor),
+            Some(Cursor::Search { .. } | Cursor::Saved { .. }) => {
+                return Err(StoreError::BadCursor);
+            }
         };
         let limit = query.page_size();
         let shards = (0..USER_SHARDS).map(|shard| {
@@ -548,11 +553,14 @@ impl DynamoStore {
     ) -> StoreResult<Page<User>> {
         let after = match cursor {
             None => None,
-            Some(Cursor::Search { term, rank, after }) if term.starts_with(prefix) => Some(Hit {
-                term,
-                rank,
-                user: after,
-            }),
+            Some(Cursor::Saved { id }) => match self.saved_search(tenant, &id).await? {
+                Cursor::Search { term, rank, after } if term.starts_with(prefix) => Some(Hit {
+                    term,
+                    rank,
+                    user: after,
+                }),
+                _ => return Err(StoreError::BadCursor),
+            },
             Some(_) => return Err(StoreError::BadCursor),
         };
         let limit = query.page_size();
@@ -567,12 +575,15 @@ impl DynamoStore {
         hits.truncate(limit);
         let next_cursor = match hits.last() {
             Some(last) if more => Some(
-                Cursor::Search {
-                    term: last.term.clone(),
-                    rank: last.rank,
-                    after: last.user,
-                }
-                .encode(),
+                self.save_search(
+                    tenant,
+                    &Cursor::Search {
+                        term: last.term.clone(),
+                        rank: last.rank,
+                        after: last.user,
+                    },
+                )
+                .await?,
             ),
             _ => None,
         };
@@ -584,6 +595,40 @@ impl DynamoStore {
             .filter(|u| query.matches(u))
             .collect();
         Ok(Page { items, next_cursor })
+    }
+
+    /// Keeps a search position in the table for an hour; the cursor the client gets.
+    async fn save_search(&self, tenant: &TenantId, position: &Cursor) -> StoreResult<String> {
+        let id = crate::cursor::new_saved_id();
+        let (pk, sk) = keys::search_cursor(tenant, &id);
+        let expires = time::OffsetDateTime::now_utc() + SAVED_SEARCH_LIFETIME;
+        let item: Item = [
+            ("pk".to_owned(), s(pk)),
+            ("sk".to_owned(), s(sk)),
+            ("position".to_owned(), s(position.position_json())),
+            ("expires_at".to_owned(), n(expires.unix_timestamp())),
+        ]
+        .into_iter()
+        .collect();
+        self.put_record(item, None, StoreError::BadCursor).await?;
+        Ok(Cursor::Saved { id }.encode())
+    }
+
+    /// A saved search position of this tenant; gone or expired is a bad cursor.
+    async fn saved_search(&self, tenant: &TenantId, id: &str) -> StoreResult<Cursor> {
+        let item = self
+            .get_raw(keys::search_cursor(tenant, id))
+            .await?
+            .ok_or(StoreError::BadCursor)?;
+        let live = item
+            .get("expires_at")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .is_some_and(|at| at > time::OffsetDateTime::now_utc().unix_timestamp());
+        match string_attr(&item, "position") {
+            Some(text) if live => Cursor::from_position_json(text),
+            _ => Err(StoreError::BadCursor),
+        }
     }
 
     async fn search_stream(

@@ -206,6 +206,13 @@ pub async fn report_link<S: ImportJobStore, F: ImportFiles>(
             ));
         }
     };
+    // A report holds rows of every department: not for a manager of some of them.
+    if !caller.can_read(None) {
+        return Err(AppError::Forbidden(
+            "an error report holds users of every department: only admins and analysts read it"
+                .into(),
+        ));
+    }
     let job = get_import(store, caller, id).await?;
     let key = if text {
         job.text_report_key
