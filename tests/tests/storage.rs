@@ -1169,3 +1169,130 @@ async fn status_changes_beyond_the_item_bound_get_items_of_their_own_and_go_with
             .is_empty()
     );
 }
+
+mod department_members {
+    use super::*;
+    use roster_domain::department::Department;
+
+    async fn department(
+        store: &roster_aws::DynamoStore,
+        tenant: &roster_domain::ids::TenantId,
+        name: &str,
+    ) -> Department {
+        let stamp = Stamp::now(&admin());
+        let department = Department {
+            id: DepartmentId::generate(),
+            tenant_id: tenant.clone(),
+            name: name.into(),
+            created: stamp.clone(),
+            updated: stamp,
+        };
+        store.create_department(&department).await.unwrap();
+        department
+    }
+
+    #[tokio::test]
+    async fn a_user_who_joined_after_the_check_stops_the_delete_of_the_department() {
+        let store = store().await;
+        let tenant = fresh_tenant();
+        let field = department(&store, &tenant, "Field").await;
+        // The use case found the department empty (its index may lag); a user joins now.
+        let late = person(&tenant, &field.id, "late.joiner", "Late", "Joiner", None);
+        store.create_user(&late).await.unwrap();
+        assert!(matches!(
+            store.delete_department(&field).await,
+            Err(StoreError::DepartmentNotEmpty)
+        ));
+        assert!(
+            store
+                .get_department(&tenant, &field.id)
+                .await
+                .unwrap()
+                .is_some(),
+            "nothing deleted"
+        );
+        // Once the user has moved out, the department goes, and nobody can join it after.
+        let other = department(&store, &tenant, "Office").await;
+        let mut moved = late.clone().touched(&admin());
+        moved.profile.department_id = Some(other.id.clone());
+        store.update_user(&late, &moved).await.unwrap();
+        store.delete_department(&field).await.unwrap();
+        let again = person(&tenant, &field.id, "too.late", "Too", "Late", None);
+        assert!(matches!(
+            store.create_user(&again).await,
+            Err(StoreError::MissingDepartment)
+        ));
+        assert!(matches!(
+            store.delete_department(&other).await,
+            Err(StoreError::DepartmentNotEmpty)
+        ));
+        store.delete_user(&moved).await.unwrap();
+        store.delete_department(&other).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn fifty_users_created_at_once_in_one_department_all_succeed() {
+        let store = store().await;
+        let tenant = fresh_tenant();
+        let crowd = department(&store, &tenant, "Crowd").await;
+        let users: Vec<User> = (0..50)
+            .map(|i| {
+                person(
+                    &tenant,
+                    &crowd.id,
+                    &format!("crowd{i}"),
+                    "Crowd",
+                    "Member",
+                    None,
+                )
+            })
+            .collect();
+        let results = join_all(users.iter().map(|u| store.create_user(u))).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        let mut members = 0;
+        for counter in 0..keys::MEMBER_COUNTERS {
+            let (pk, sk) = keys::department_members(&tenant, &crowd.id, counter);
+            let item = dynamodb()
+                .await
+                .get_item()
+                .table_name(table_name())
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .expect("every counter exists");
+            members += item["members"].as_n().unwrap().parse::<i64>().unwrap();
+        }
+        assert_eq!(
+            members, 50,
+            "spread over the counters, each user counted once"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_department_from_before_the_counters_gets_them_when_a_user_joins() {
+        let store = store().await;
+        let tenant = fresh_tenant();
+        let old = department(&store, &tenant, "Old").await;
+        for counter in 0..keys::MEMBER_COUNTERS {
+            let (pk, sk) = keys::department_members(&tenant, &old.id, counter);
+            dynamodb()
+                .await
+                .delete_item()
+                .table_name(table_name())
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+                .send()
+                .await
+                .unwrap();
+        }
+        let joiner = person(&tenant, &old.id, "old.timer", "Old", "Timer", None);
+        store.create_user(&joiner).await.unwrap();
+        assert!(matches!(
+            store.delete_department(&old).await,
+            Err(StoreError::DepartmentNotEmpty)
+        ));
+    }
+}

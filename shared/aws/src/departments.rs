@@ -5,10 +5,13 @@ use roster_domain::department::Department;
 use roster_domain::ids::{DepartmentId, TenantId};
 use roster_domain::store::{DepartmentStore, StoreError, StoreResult};
 
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
+
 use crate::DynamoStore;
-use crate::item::{from_item, record_item, s};
+use crate::item::{from_item, key, n, record_item, s};
 use crate::keys::{self, NamedList, USER_SHARDS};
-use crate::named::{NameClaims, RecordWrite};
+use crate::named::{Guards, NameClaims, RecordWrite};
+use crate::transaction::{Cancelled, build_err};
 
 const ENTITY: &str = "department";
 
@@ -28,7 +31,14 @@ impl DepartmentStore for DynamoStore {
             take: Some(name_claim(department)),
             free: None,
         };
-        self.write_named(record, department.id.as_str(), claims)
+        let counters = (0..keys::MEMBER_COUNTERS)
+            .map(|c| self.new_member_counter(&department.tenant_id, &department.id, c, false))
+            .collect::<StoreResult<_>>()?;
+        let guards = Guards {
+            items: counters,
+            on_failure: StoreError::AlreadyExists,
+        };
+        self.write_named_with(record, department.id.as_str(), claims, guards)
             .await
     }
 
@@ -86,13 +96,36 @@ impl DepartmentStore for DynamoStore {
         Ok(false)
     }
 
+    /// Deletes the department with its member counters, each only at zero: a user who
+    /// joined after the emptiness check makes the whole delete fail instead of being orphaned.
     async fn delete_department(&self, department: &Department) -> StoreResult<()> {
         let record = RecordWrite::Delete(keys::department(&department.tenant_id, &department.id));
         let claims = NameClaims {
             take: None,
             free: Some(name_claim(department)),
         };
-        self.write_named(record, department.id.as_str(), claims)
+        let counters = (0..keys::MEMBER_COUNTERS)
+            .map(|c| {
+                let delete = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key(keys::department_members(
+                        &department.tenant_id,
+                        &department.id,
+                        c,
+                    ))))
+                    // Departments from before the counters have none: nothing to check.
+                    .condition_expression("attribute_not_exists(pk) OR members <= :zero")
+                    .expression_attribute_values(":zero", n(0))
+                    .build()
+                    .map_err(build_err)?;
+                Ok(TransactWriteItem::builder().delete(delete).build())
+            })
+            .collect::<StoreResult<_>>()?;
+        let guards = Guards {
+            items: counters,
+            on_failure: StoreError::DepartmentNotEmpty,
+        };
+        self.write_named_with(record, department.id.as_str(), claims, guards)
             .await
     }
 }
@@ -103,4 +136,59 @@ fn name_claim(department: &Department) -> (String, String) {
         NamedList::Departments,
         &department.name,
     )
+}
+
+impl DynamoStore {
+    /// A member counter at zero (`only_if_missing`: never over one that counts already).
+    fn new_member_counter(
+        &self,
+        tenant: &TenantId,
+        department: &DepartmentId,
+        counter: u32,
+        only_if_missing: bool,
+    ) -> StoreResult<TransactWriteItem> {
+        let mut item = key(keys::department_members(tenant, department, counter));
+        item.insert("entity".to_owned(), s("department_members"));
+        item.insert("members".to_owned(), n(0));
+        let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+        if only_if_missing {
+            put = put.condition_expression("attribute_not_exists(pk)");
+        }
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(build_err)?)
+            .build())
+    }
+
+    /// Gives a department made before member counters its counters (each only if missing,
+    /// and only while the department exists); `true` when one was added, so the write that
+    /// found it missing may be tried again.
+    pub(crate) async fn add_missing_member_counters(
+        &self,
+        tenant: &TenantId,
+        department: &DepartmentId,
+    ) -> StoreResult<bool> {
+        let mut added = false;
+        for counter in 0..keys::MEMBER_COUNTERS {
+            let exists = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::department(tenant, department))))
+                .condition_expression("attribute_exists(pk)")
+                .build()
+                .map_err(build_err)?;
+            let items = vec![
+                TransactWriteItem::builder().condition_check(exists).build(),
+                self.new_member_counter(tenant, department, counter, true)?,
+            ];
+            match self.transact(items).await {
+                Ok(()) => added = true,
+                // The department is gone: nothing to add, the write fails as it should.
+                Err(Cancelled::Condition(0)) => return Ok(false),
+                // This counter exists already.
+                Err(Cancelled::Condition(_)) => {}
+                Err(Cancelled::Conflict) => return Err(StoreError::Throttled),
+                Err(Cancelled::Other(e)) => return Err(e),
+            }
+        }
+        Ok(added)
+    }
 }

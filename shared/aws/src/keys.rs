@@ -31,6 +31,7 @@
 //! | jobs with work left (the sweep)     | `by_department`    | `LIVE_JOBS` (sparse, global)     | `{t}#{job}`              |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
 //! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL#{yyyymmddhh}`     |
+//! | a department's member counter (×16)  | table              | `T#{t}#DEPTN#{dept}#{0–15}`      | `DEPTN`                  |
 //! | saved search position (TTL an hour)  | table              | `T#{t}#SCUR#{random id}`         | `SCUR`                   |
 //! | failed activations of a source (TTL) | table              | `ASRC#{address}`                 | `ASRC#{yyyymmddhh}`      |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
@@ -331,11 +332,30 @@ pub fn activation_request(t: &TenantId, request_id: &str) -> (String, String) {
 }
 
 /// FNV-1a of the id: stable across processes and releases, unlike `std`'s hasher.
-pub fn shard_of(id: &UserId) -> u32 {
-    let hash = id.to_string().bytes().fold(0x811c_9dc5_u32, |h, b| {
+fn fnv(id: &UserId) -> u32 {
+    id.to_string().bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    hash % USER_SHARDS
+    })
+}
+
+pub fn shard_of(id: &UserId) -> u32 {
+    fnv(id) % USER_SHARDS
+}
+
+/// Counters of a department's members: a user joining or leaving adds to one of them in its
+/// own transaction, so creates in one department rarely touch the same item, and a delete
+/// of the department that finds every counter at zero cannot leave a user behind.
+pub const MEMBER_COUNTERS: u32 = 16;
+
+pub fn member_counter_of(id: &UserId) -> u32 {
+    (fnv(id) / USER_SHARDS) % MEMBER_COUNTERS
+}
+
+pub fn department_members(t: &TenantId, dept: &DepartmentId, counter: u32) -> (String, String) {
+    (
+        format!("{}#DEPTN#{dept}#{counter}", tenant(t)),
+        "DEPTN".to_owned(),
+    )
 }
 
 pub fn user_list_partition(t: &TenantId, shard: u32) -> String {

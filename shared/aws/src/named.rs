@@ -43,12 +43,40 @@ impl NameClaims {
     }
 }
 
+/// Items that go with a named write (a department's member counters), and what a failed
+/// condition of any of them means.
+pub(crate) struct Guards {
+    pub items: Vec<TransactWriteItem>,
+    pub on_failure: StoreError,
+}
+
+impl Default for Guards {
+    fn default() -> Self {
+        Self {
+            items: vec![],
+            on_failure: StoreError::Unavailable("a guard's condition failed".into()),
+        }
+    }
+}
+
 impl DynamoStore {
     pub(crate) async fn write_named(
         &self,
         record: RecordWrite,
         owner_id: &str,
         claims: NameClaims,
+    ) -> StoreResult<()> {
+        self.write_named_with(record, owner_id, claims, Guards::default())
+            .await
+    }
+
+    /// [`Self::write_named`] with more items in the same transaction.
+    pub(crate) async fn write_named_with(
+        &self,
+        record: RecordWrite,
+        owner_id: &str,
+        claims: NameClaims,
+        guards: Guards,
     ) -> StoreResult<()> {
         let mut items = Vec::new();
         let on_record_failure = match record {
@@ -99,10 +127,13 @@ impl DynamoStore {
                 .map_err(build_err)?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
+        let guards_from = items.len();
+        items.extend(guards.items);
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(Cancelled::Condition(0)) => Err(on_record_failure),
             Err(Cancelled::Condition(i)) if claim_at == Some(i) => Err(StoreError::NameTaken),
+            Err(Cancelled::Condition(i)) if i >= guards_from => Err(guards.on_failure),
             Err(Cancelled::Condition(i)) => Err(StoreError::Unavailable(format!(
                 "the condition of transaction item {i} failed"
             ))),

@@ -8,9 +8,9 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, KeysAndAttributes, Put, TransactWriteItem, Update};
 use futures::future::try_join_all;
-use roster_domain::ids::{TenantId, UserId};
+use roster_domain::ids::{DepartmentId, TenantId, UserId};
 use roster_domain::search::search_term;
 use roster_domain::store::{
     CreateUser, DeleteUser, FindUser, GetUser, ListUsers, Page, StoreError, StoreResult,
@@ -30,12 +30,14 @@ use crate::transaction::{Cancelled, build_err};
 const ENTITY: &str = "user";
 
 /// What each item of a transaction stands for, to explain a cancellation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Role {
     User,
     NewClaim(UniqueField),
     OldClaim,
-    Department,
+    /// A member counter of this department (missing: the department is gone, or predates
+    /// the counters).
+    Department(DepartmentId),
     /// An older status change moved off the user item (unconditional).
     Archive,
     /// A membership item put or deleted with the user (unconditional).
@@ -131,21 +133,79 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
-    /// Checks, in the write's transaction, that the user's department exists (none to check
-    /// for a user without one).
-    fn department_check(&self, user: &User) -> StoreResult<Option<TransactWriteItem>> {
+    /// Counts the user in (`+1`) or out (`-1`) of its department, in the write's transaction,
+    /// on one of the department's member counters: the counter exists only while the
+    /// department does, so this is also the check that it exists (none for no department).
+    fn department_count(
+        &self,
+        user: &User,
+        delta: i64,
+    ) -> StoreResult<Option<(TransactWriteItem, DepartmentId)>> {
         let Some(department) = &user.profile.department_id else {
             return Ok(None);
         };
-        let check = ConditionCheck::builder()
+        let counter = keys::member_counter_of(&user.id);
+        let update = Update::builder()
             .table_name(&self.table)
-            .set_key(Some(key(keys::department(&user.tenant_id, department))))
+            .set_key(Some(key(keys::department_members(
+                &user.tenant_id,
+                department,
+                counter,
+            ))))
+            .update_expression("ADD members :delta")
             .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":delta", n(delta))
             .build()
             .map_err(build_err)?;
-        Ok(Some(
-            TransactWriteItem::builder().condition_check(check).build(),
-        ))
+        Ok(Some((
+            TransactWriteItem::builder().update(update).build(),
+            department.clone(),
+        )))
+    }
+
+    /// Pushes the department counts of a user moving from `before` to `after`.
+    fn push_department_counts(
+        &self,
+        tx: &mut Tx,
+        before: Option<&User>,
+        after: Option<&User>,
+    ) -> StoreResult<()> {
+        let department = |u: Option<&User>| u.and_then(|u| u.profile.department_id.clone());
+        if department(before) == department(after) {
+            return Ok(());
+        }
+        for (user, delta) in [(before, -1), (after, 1)] {
+            if let Some(user) = user
+                && let Some((write, department)) = self.department_count(user, delta)?
+            {
+                tx.push(write, Role::Department(department));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a user write; when a department's counters are missing because the department
+    /// predates them, adds them and runs the write once more.
+    async fn run_counted(
+        &self,
+        build: impl Fn() -> StoreResult<Tx>,
+        missing_user: impl Fn() -> StoreError,
+        tenant: &TenantId,
+    ) -> StoreResult<()> {
+        match self.run_naming(build()?, missing_user()).await {
+            Ok(()) => Ok(()),
+            Err((StoreError::MissingDepartment, Some(department))) => {
+                if self
+                    .add_missing_member_counters(tenant, &department)
+                    .await?
+                {
+                    self.run(build()?, missing_user()).await
+                } else {
+                    Err(StoreError::MissingDepartment)
+                }
+            }
+            Err((e, _)) => Err(e),
+        }
     }
 
     /// The claims a user holds: (field, key of the claim item). A login that is an e-mail
@@ -269,22 +329,36 @@ impl DynamoStore {
     }
 
     async fn run(&self, tx: Tx, missing_user: StoreError) -> StoreResult<()> {
+        self.run_naming(tx, missing_user).await.map_err(|(e, _)| e)
+    }
+
+    /// Runs the transaction; a missing department comes with its id.
+    async fn run_naming(
+        &self,
+        tx: Tx,
+        missing_user: StoreError,
+    ) -> Result<(), (StoreError, Option<DepartmentId>)> {
         let Tx { items, roles } = tx;
         match self.transact(items).await {
             Ok(()) => Ok(()),
             Err(Cancelled::Condition(i)) => Err(match roles.get(i) {
-                Some(Role::User) => missing_user,
-                Some(Role::NewClaim(field)) => StoreError::Conflict { field: *field },
-                Some(Role::Department) => StoreError::MissingDepartment,
-                // Our own claim vanished or belongs to someone else: the user changed under us.
-                Some(Role::OldClaim) => StoreError::VersionMismatch,
-                Some(Role::Archive | Role::Membership) | None => {
-                    StoreError::Unavailable(format!("the condition of transaction item {i} failed"))
+                Some(Role::User) => (missing_user, None),
+                Some(Role::NewClaim(field)) => (StoreError::Conflict { field: *field }, None),
+                Some(Role::Department(department)) => {
+                    (StoreError::MissingDepartment, Some(department.clone()))
                 }
+                // Our own claim vanished or belongs to someone else: the user changed under us.
+                Some(Role::OldClaim) => (StoreError::VersionMismatch, None),
+                Some(Role::Archive | Role::Membership) | None => (
+                    StoreError::Unavailable(format!(
+                        "the condition of transaction item {i} failed"
+                    )),
+                    None,
+                ),
             }),
             // Still contended after the retries: busy, not stale (429, never 412).
-            Err(Cancelled::Conflict) => Err(StoreError::Throttled),
-            Err(Cancelled::Other(e)) => Err(e),
+            Err(Cancelled::Conflict) => Err((StoreError::Throttled, None)),
+            Err(Cancelled::Other(e)) => Err((e, None)),
         }
     }
 
@@ -306,24 +380,26 @@ impl DynamoStore {
 
 impl CreateUser for DynamoStore {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
-        let mut tx = Tx::default();
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(self.user_item(user)?))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .map_err(build_err)?;
-        tx.push(TransactWriteItem::builder().put(put).build(), Role::User);
-        for (field, claim) in Self::claims_of(user) {
-            tx.push(self.claim_put(claim, user, field)?, Role::NewClaim(field));
-        }
-        if let Some(check) = self.department_check(user)? {
-            tx.push(check, Role::Department);
-        }
-        for write in self.membership_writes(None, Some(user))? {
-            tx.push(write, Role::Membership);
-        }
-        self.run(tx, StoreError::AlreadyExists).await
+        let build = || {
+            let mut tx = Tx::default();
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(self.user_item(user)?))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(build_err)?;
+            tx.push(TransactWriteItem::builder().put(put).build(), Role::User);
+            for (field, claim) in Self::claims_of(user) {
+                tx.push(self.claim_put(claim, user, field)?, Role::NewClaim(field));
+            }
+            self.push_department_counts(&mut tx, None, Some(user))?;
+            for write in self.membership_writes(None, Some(user))? {
+                tx.push(write, Role::Membership);
+            }
+            Ok(tx)
+        };
+        self.run_counted(build, || StoreError::AlreadyExists, &user.tenant_id)
+            .await
     }
 }
 
@@ -352,73 +428,78 @@ impl UpdateUser for DynamoStore {
                 "update must keep the user's identity".into(),
             ));
         }
-        let mut tx = Tx::default();
-        let put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(self.user_item(after)?))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(before.version))
-            .build()
-            .map_err(build_err)?;
-        tx.push(TransactWriteItem::builder().put(put).build(), Role::User);
-        let old = Self::claims_of(before);
-        let new = Self::claims_of(after);
-        for (_, claim) in old.iter().filter(|(_, c)| !new.iter().any(|(_, n)| n == c)) {
-            tx.push(self.claim_delete(claim.clone(), before)?, Role::OldClaim);
-        }
-        for (field, claim) in new.iter().filter(|(_, c)| !old.iter().any(|(_, o)| o == c)) {
-            tx.push(
-                self.claim_put(claim.clone(), after, *field)?,
-                Role::NewClaim(*field),
-            );
-        }
-        if before.profile.department_id != after.profile.department_id
-            && let Some(check) = self.department_check(after)?
-        {
-            tx.push(check, Role::Department);
-        }
-        for archived in self.archived_status_changes(before, after)? {
-            tx.push(archived, Role::Archive);
-        }
-        for write in self.membership_writes(Some(before), Some(after))? {
-            tx.push(write, Role::Membership);
-        }
+        let build = || {
+            let mut tx = Tx::default();
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(self.user_item(after)?))
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", n(before.version))
+                .build()
+                .map_err(build_err)?;
+            tx.push(TransactWriteItem::builder().put(put).build(), Role::User);
+            let old = Self::claims_of(before);
+            let new = Self::claims_of(after);
+            for (_, claim) in old.iter().filter(|(_, c)| !new.iter().any(|(_, n)| n == c)) {
+                tx.push(self.claim_delete(claim.clone(), before)?, Role::OldClaim);
+            }
+            for (field, claim) in new.iter().filter(|(_, c)| !old.iter().any(|(_, o)| o == c)) {
+                tx.push(
+                    self.claim_put(claim.clone(), after, *field)?,
+                    Role::NewClaim(*field),
+                );
+            }
+            self.push_department_counts(&mut tx, Some(before), Some(after))?;
+            for archived in self.archived_status_changes(before, after)? {
+                tx.push(archived, Role::Archive);
+            }
+            for write in self.membership_writes(Some(before), Some(after))? {
+                tx.push(write, Role::Membership);
+            }
+            Ok(tx)
+        };
         // A missing user fails the version check too: report the stale version, the caller
         // re-reads and then sees it is gone.
-        self.run(tx, StoreError::VersionMismatch).await
+        self.run_counted(build, || StoreError::VersionMismatch, &after.tenant_id)
+            .await
     }
 }
 
 impl DeleteUser for DynamoStore {
     async fn delete_user(&self, user: &User) -> StoreResult<()> {
-        let mut tx = Tx::default();
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::user(&user.tenant_id, &user.id))))
-            .condition_expression("version = :expected")
-            .expression_attribute_values(":expected", n(user.version))
-            .build()
-            .map_err(build_err)?;
-        tx.push(
-            TransactWriteItem::builder().delete(delete).build(),
-            Role::User,
-        );
-        for (_, claim) in Self::claims_of(user) {
-            tx.push(self.claim_delete(claim, user)?, Role::OldClaim);
-        }
-        let code = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::activation_code(&user.tenant_id, &user.id))))
-            .build()
-            .map_err(build_err)?;
-        tx.push(
-            TransactWriteItem::builder().delete(code).build(),
-            Role::OldClaim,
-        );
-        for write in self.membership_writes(Some(user), None)? {
-            tx.push(write, Role::Membership);
-        }
-        self.run(tx, StoreError::VersionMismatch).await?;
+        let build = || {
+            let mut tx = Tx::default();
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::user(&user.tenant_id, &user.id))))
+                .condition_expression("version = :expected")
+                .expression_attribute_values(":expected", n(user.version))
+                .build()
+                .map_err(build_err)?;
+            tx.push(
+                TransactWriteItem::builder().delete(delete).build(),
+                Role::User,
+            );
+            for (_, claim) in Self::claims_of(user) {
+                tx.push(self.claim_delete(claim, user)?, Role::OldClaim);
+            }
+            let code = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(keys::activation_code(&user.tenant_id, &user.id))))
+                .build()
+                .map_err(build_err)?;
+            tx.push(
+                TransactWriteItem::builder().delete(code).build(),
+                Role::OldClaim,
+            );
+            self.push_department_counts(&mut tx, Some(user), None)?;
+            for write in self.membership_writes(Some(user), None)? {
+                tx.push(write, Role::Membership);
+            }
+            Ok(tx)
+        };
+        self.run_counted(build, || StoreError::VersionMismatch, &user.tenant_id)
+            .await?;
         // Older status changes go with the user (nothing else refers to them).
         for change in self.older_status_changes(&user.tenant_id, &user.id).await? {
             self.delete_record(

@@ -96,6 +96,10 @@ impl From<StoreError> for AppError {
                 "department_id",
                 "this department does not exist in your organisation",
             )),
+            StoreError::DepartmentNotEmpty => Self::Conflict {
+                message: "the department still has users: move or delete them first".into(),
+                fields: vec![],
+            },
             StoreError::BadCursor => Self::bad_field("cursor", "is not a cursor this API issued"),
             StoreError::Throttled => Self::Throttled,
             StoreError::Unavailable(detail) => Self::Internal(detail),

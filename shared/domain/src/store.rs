@@ -63,6 +63,9 @@ pub enum StoreError {
     /// The user's department does not exist (or was deleted meanwhile).
     #[error("the department does not exist")]
     MissingDepartment,
+    /// The department still has users (one may have joined since it was checked).
+    #[error("the department still has users")]
+    DepartmentNotEmpty,
     /// A pagination cursor that this store did not issue.
     #[error("the cursor is not valid")]
     BadCursor,
