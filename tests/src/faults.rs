@@ -6,14 +6,25 @@
 use std::io::Read;
 use std::sync::Mutex;
 
+use std::future::Future;
+
 use roster_domain::activation::{
-    ActivationCode, ActivationRequestLog, ActivationState, Channel, Claim, DeliveryError,
-    RecordActivation, SendEmail, SendSms,
+    ActivationCode, ActivationRequest, ActivationRequestLog, ActivationState, Channel, Claim,
+    DeliveryError, PublishActivation, PublishError, RecordActivation, SendEmail, SendSms,
 };
-use roster_domain::ids::{ImportJobId, TenantId, UserId};
+use roster_domain::department::Department;
+use roster_domain::directory::group::Group;
+use roster_domain::directory::shared_contact::SharedContact;
+use roster_domain::ids::{
+    DepartmentId, GroupId, ImportJobId, PickEntryId, SharedContactId, TenantId, UserId,
+};
 use roster_domain::import::files::{ContinueJob, ImportFiles, ObjectRef, StoredObject};
+use roster_domain::import::job::ImportJob;
+use roster_domain::pick_list::{PickListEntry, PickListKind};
 use roster_domain::store::{
-    ActivationCodeStore, GetUser, StoreError, StoreResult, TenantSettingsStore,
+    ActivationCodeStore, CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser, GroupStore,
+    ImportJobStore, ListUsers, Page, PickListStore, SharedContactStore, StoreError, StoreResult,
+    TenantSettingsStore, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
 use roster_domain::user::{EmailAddress, PhoneNumber, User};
@@ -271,5 +282,166 @@ impl<M: SendEmail + Sync> SendEmail for FaultySender<M> {
             .check("email", to.as_str())
             .map_err(DeliveryError::Transient)?;
         self.inner.send_email(to, subject, text).await
+    }
+}
+
+/// The worker's store with faults on its writes: `create_user`, `update_user`, `delete_user`
+/// and `save_job` fail before writing (key = the login, or the job id), and the same names
+/// with `+` write first and then report a failure, as a call that timed out after DynamoDB
+/// applied it would. Reads pass through.
+pub struct FaultyStore<S> {
+    pub inner: S,
+    pub plan: Plan,
+}
+
+impl<S> FaultyStore<S> {
+    /// Runs `write` with the faults planned for `operation` on `key`.
+    async fn write<T>(
+        &self,
+        operation: &str,
+        key: &str,
+        write: impl Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        store_fault(&self.plan, operation, key)?;
+        let done = write.await?;
+        store_fault(&self.plan, &format!("{operation}+"), key)?;
+        Ok(done)
+    }
+}
+
+impl<S: CreateUser + Sync> CreateUser for FaultyStore<S> {
+    async fn create_user(&self, user: &User) -> StoreResult<()> {
+        let login = user.profile.login.as_str().to_owned();
+        self.write("create_user", &login, self.inner.create_user(user))
+            .await
+    }
+}
+
+impl<S: UpdateUser + Sync> UpdateUser for FaultyStore<S> {
+    async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
+        let login = after.profile.login.as_str().to_owned();
+        self.write("update_user", &login, self.inner.update_user(before, after))
+            .await
+    }
+}
+
+impl<S: DeleteUser + Sync> DeleteUser for FaultyStore<S> {
+    async fn delete_user(&self, user: &User) -> StoreResult<()> {
+        let login = user.profile.login.as_str().to_owned();
+        self.write("delete_user", &login, self.inner.delete_user(user))
+            .await
+    }
+}
+
+impl<S: ImportJobStore + Sync> ImportJobStore for FaultyStore<S> {
+    async fn create_job(&self, job: &ImportJob) -> StoreResult<()> {
+        self.inner.create_job(job).await
+    }
+
+    async fn get_job(&self, tenant: &TenantId, id: &ImportJobId) -> StoreResult<Option<ImportJob>> {
+        self.inner.get_job(tenant, id).await
+    }
+
+    async fn save_job(&self, expected_version: u64, job: &ImportJob) -> StoreResult<()> {
+        let id = job.id.to_string();
+        self.write("save_job", &id, self.inner.save_job(expected_version, job))
+            .await
+    }
+
+    async fn list_live_jobs(&self) -> StoreResult<Vec<ImportJob>> {
+        self.inner.list_live_jobs().await
+    }
+
+    async fn list_jobs(
+        &self,
+        tenant: &TenantId,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> StoreResult<Vec<ImportJob>> {
+        self.inner.list_jobs(tenant, from, to).await
+    }
+}
+
+/// Passes the named methods of a port straight to `inner`.
+macro_rules! pass_through {
+    ($port:path { $(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $out:ty;)* }) => {
+        impl<S: $port + Sync> $port for FaultyStore<S> {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> StoreResult<$out> {
+                    self.inner.$name($($arg),*).await
+                }
+            )*
+        }
+    };
+}
+
+pass_through!(GetUser {
+    fn get_user(&self, tenant: &TenantId, id: &UserId) -> Option<User>;
+});
+
+pass_through!(FindUser {
+    fn find_by_login(&self, tenant: &TenantId, login: &str) -> Option<User>;
+    fn find_by_email(&self, tenant: &TenantId, email: &str) -> Option<User>;
+});
+
+pass_through!(ListUsers {
+    fn list_users(&self, tenant: &TenantId, query: &UserQuery) -> Page<User>;
+});
+
+pass_through!(DepartmentStore {
+    fn create_department(&self, department: &Department) -> ();
+    fn get_department(&self, tenant: &TenantId, id: &DepartmentId) -> Option<Department>;
+    fn list_departments(&self, tenant: &TenantId) -> Vec<Department>;
+    fn rename_department(&self, before: &Department, after: &Department) -> ();
+    fn department_has_users(&self, tenant: &TenantId, id: &DepartmentId) -> bool;
+    fn delete_department(&self, department: &Department) -> ();
+});
+
+pass_through!(PickListStore {
+    fn create_entry(&self, kind: PickListKind, entry: &PickListEntry) -> ();
+    fn get_entry(&self, tenant: &TenantId, kind: PickListKind, id: &PickEntryId) -> Option<PickListEntry>;
+    fn list_entries(&self, tenant: &TenantId, kind: PickListKind) -> Vec<PickListEntry>;
+    fn delete_entry(&self, kind: PickListKind, entry: &PickListEntry) -> ();
+});
+
+pass_through!(GroupStore {
+    fn create_group(&self, group: &Group) -> ();
+    fn get_group(&self, tenant: &TenantId, id: &GroupId) -> Option<Group>;
+    fn list_groups(&self, tenant: &TenantId) -> Vec<Group>;
+    fn update_group(&self, before: &Group, after: &Group) -> ();
+    fn delete_group(&self, group: &Group) -> ();
+    fn list_members(&self, tenant: &TenantId, group: &GroupId, cursor: Option<&str>, limit: usize) -> Page<User>;
+});
+
+pass_through!(SharedContactStore {
+    fn create_contact(&self, contact: &SharedContact) -> ();
+    fn get_contact(&self, tenant: &TenantId, id: &SharedContactId) -> Option<SharedContact>;
+    fn list_contacts(&self, tenant: &TenantId) -> Vec<SharedContact>;
+    fn put_contact(&self, contact: &SharedContact) -> ();
+    fn delete_contact(&self, contact: &SharedContact) -> ();
+});
+
+pass_through!(TenantSettingsStore {
+    fn get_settings(&self, tenant: &TenantId) -> TenantSettings;
+    fn put_settings(&self, tenant: &TenantId, settings: &TenantSettings) -> ();
+});
+
+pass_through!(RecordActivation {
+    fn record_activation(&self, tenant: &TenantId, user: &UserId, state: &ActivationState) -> ();
+});
+
+/// The activation publisher with faults (operation `publish`, key = the request ids).
+pub struct FaultyPublisher<P> {
+    pub inner: P,
+    pub plan: Plan,
+}
+
+impl<P: PublishActivation + Sync> PublishActivation for FaultyPublisher<P> {
+    async fn publish(&self, requests: &[ActivationRequest]) -> Result<(), PublishError> {
+        let ids: Vec<&str> = requests.iter().map(|r| r.request_id.as_str()).collect();
+        self.plan
+            .check("publish", &ids.join(" "))
+            .map_err(PublishError::all)?;
+        self.inner.publish(requests).await
     }
 }

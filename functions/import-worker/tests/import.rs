@@ -1,7 +1,7 @@
 //! The import worker end to end against the emulator: files are put into the bucket, the
 //! worker runs on the S3 events from events/, and users, job records and reports are checked.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use import_worker::{Worker, job_id_for};
@@ -20,12 +20,12 @@ use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
 use roster_domain::use_cases::imports::cancel_import;
 use roster_domain::use_cases::imports::{Proceed, proceed_import};
 use roster_tests::apigw::{Call, claims};
-use roster_tests::faults::{Fault, FaultyFiles, Plan};
+use roster_tests::faults::{Fault, FaultyContinuation, FaultyFiles, FaultyStore, Plan};
 use roster_tests::http_put;
 use roster_tests::messaging::ContinuationTap;
 use roster_tests::{create_department, fresh_tenant};
 use rust_xlsxwriter::Workbook;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 type TestWorker = Worker<DynamoStore, S3ImportFiles, SnsActivationPublisher, SqsContinuation>;
 
@@ -1977,4 +1977,207 @@ async fn failed_rows_are_kept_with_passwords_masked_and_dropped_once_reported() 
             .is_empty()
     );
     assert!(!text_report(&env, &job).await.contains("Plain9Secret"));
+}
+
+// ---- Fault sweep: every injection point, then the retries Lambda and SQS would make ----
+
+type SweptWorker = Worker<
+    FaultyStore<DynamoStore>,
+    FaultyFiles<S3ImportFiles>,
+    SnsActivationPublisher,
+    FaultyContinuation<SqsContinuation>,
+>;
+
+/// A worker over `env`'s table, bucket and queue whose store, bucket or queue fails once,
+/// at `fault`; leases short, so a worker that died is overtaken within the test.
+async fn swept_worker(env: &Env, fault: Fault) -> SweptWorker {
+    let config = roster_aws::load_aws_config().await;
+    let real = Worker::from_environment(&config).unwrap();
+    let plan = |on: &[&str]| Plan::new(on.contains(&fault.operation).then(|| fault.clone()));
+    Worker {
+        store: FaultyStore {
+            inner: real.store,
+            plan: plan(&[
+                "create_user",
+                "create_user+",
+                "update_user",
+                "update_user+",
+                "delete_user",
+                "delete_user+",
+                "save_job",
+                "save_job+",
+            ]),
+        },
+        files: FaultyFiles {
+            inner: real.files,
+            plan: plan(&["head", "stream", "download", "put", "delete", "list"]),
+        },
+        publisher: real.publisher,
+        continuation: FaultyContinuation {
+            inner: env.continuations.continuation(),
+            plan: plan(&["continue"]),
+        },
+        config: ImportConfig {
+            lease: Duration::from_secs(2),
+            ..env.worker.config.clone()
+        },
+    }
+}
+
+/// The faults that fired, on any port.
+fn fired(worker: &SweptWorker) -> Vec<String> {
+    let mut all = worker.store.plan.fired();
+    all.extend(worker.files.plan.fired());
+    all.extend(worker.continuation.plan.fired());
+    all
+}
+
+/// Delivers `event` as Lambda does: a failed invocation is tried again, three tries in all.
+async fn deliver(worker: &SweptWorker, event: &Value) {
+    for _ in 0..3 {
+        // Boxed: the faulty ports make the worker's future too deep for a test thread's stack.
+        if Box::pin(worker.handle(event.clone(), None)).await.is_ok() {
+            return;
+        }
+    }
+}
+
+/// The SQS event of a continuation message for `id` (what a hand-over or the sweep sends).
+fn continuation_event(tenant: &TenantId, id: &ImportJobId) -> Value {
+    let mut event = sample_event("sqs-continuation.json");
+    event["Records"][0]["body"] =
+        Value::from(json!({"tenant_id": tenant.as_str(), "job_id": id.to_string()}).to_string());
+    event
+}
+
+/// Runs a dropped file to its end through every retry and redelivery; the final job.
+async fn run_to_the_end(
+    env: &Env,
+    worker: &SweptWorker,
+    event: Value,
+    id: &ImportJobId,
+) -> ImportJob {
+    deliver(worker, &event).await;
+    for _ in 0..40 {
+        let bodies: Vec<Value> = env
+            .continuations
+            .drain()
+            .await
+            .into_iter()
+            .filter(|b| b["tenant_id"] == env.tenant.as_str())
+            .collect();
+        for body in &bodies {
+            let id = ImportJobId::parse(body["job_id"].as_str().unwrap()).unwrap();
+            deliver(worker, &continuation_event(&env.tenant, &id)).await;
+        }
+        let job = env.job(id).await;
+        if job.status.is_terminal() && !job.has_work() {
+            return job;
+        }
+        if bodies.is_empty() {
+            // Nothing in flight and not finished: what the sweep does once the lease is over.
+            tokio::time::sleep(Duration::from_millis(2_200)).await;
+            deliver(worker, &continuation_event(&env.tenant, id)).await;
+        }
+    }
+    panic!("the job never finished: {:?}", env.job(id).await);
+}
+
+/// The injection points of one import: the nth call of each port operation it makes.
+fn injection_points(operations: &[(&'static str, &[usize])]) -> Vec<Fault> {
+    operations
+        .iter()
+        .flat_map(|(operation, nths)| nths.iter().map(|nth| Fault::on(operation, "", *nth)))
+        .collect()
+}
+
+#[tokio::test]
+async fn every_fault_of_a_partial_import_ends_in_one_final_job_with_each_user_once() {
+    let points = injection_points(&[
+        ("head", &[1, 2]),
+        ("stream", &[1, 2, 3]),
+        ("create_user", &[1, 4, 8]),
+        ("create_user+", &[1, 4, 8]),
+        ("save_job", &[1, 2, 3, 5, 7]),
+        ("save_job+", &[1, 2, 3, 5, 7]),
+        ("put", &[1, 2, 4]),
+        ("continue", &[1, 2, 3]),
+        ("list", &[1]),
+        ("delete", &[1]),
+    ]);
+    for fault in points {
+        let env = Env::new().await.with_config(ImportConfig {
+            chunk_rows: 3,
+            write_concurrency: 2,
+            hand_over_at: Some(Instant::now()),
+            ..ImportConfig::default()
+        });
+        let worker = swept_worker(&env, fault.clone()).await;
+        let (event, id) = env.put_drop("faults.csv", many_rows(12, 4), &[]).await;
+        let job = run_to_the_end(&env, &worker, event, &id).await;
+        let what = format!("{} #{}", fault.operation, fault.nth);
+        assert_eq!(
+            job.status,
+            ImportStatus::CompletedWithErrors,
+            "{what}: {job:?}"
+        );
+        let logins = env.all_logins().await;
+        let distinct: std::collections::BTreeSet<_> = logins.iter().collect();
+        assert_eq!(
+            (logins.len(), distinct.len()),
+            (9, 9),
+            "{what}: each valid row once"
+        );
+        assert_eq!(
+            (job.counts.created, job.counts.failed, job.counts.conflicts),
+            (9, 3, 0),
+            "{what}: {job:?}"
+        );
+        assert_eq!(
+            env.report(&job).await.len(),
+            4,
+            "{what}: each failed row reported once"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_fault_of_an_all_or_nothing_import_ends_all_or_nothing() {
+    let points = injection_points(&[
+        ("stream", &[1, 3, 5]),
+        ("create_user", &[1, 6]),
+        ("create_user+", &[1, 6]),
+        ("save_job", &[2, 4, 6, 9]),
+        ("save_job+", &[2, 4, 6, 9]),
+        ("put", &[1, 3]),
+        ("continue", &[1, 3, 5]),
+    ]);
+    for fault in points {
+        let env = Env::new().await.with_config(ImportConfig {
+            chunk_rows: 3,
+            write_concurrency: 2,
+            hand_over_at: Some(Instant::now()),
+            ..ImportConfig::default()
+        });
+        let worker = swept_worker(&env, fault.clone()).await;
+        let (event, id) = env
+            .put_drop(
+                "aon-faults.csv",
+                many_rows(9, 0),
+                &[("mode", "all_or_nothing")],
+            )
+            .await;
+        let job = run_to_the_end(&env, &worker, event, &id).await;
+        let what = format!("{} #{}", fault.operation, fault.nth);
+        assert_eq!(fired(&worker).len(), 1, "{what}: the fault fired once");
+        assert_eq!(job.status, ImportStatus::Completed, "{what}: {job:?}");
+        let logins = env.all_logins().await;
+        let distinct: std::collections::BTreeSet<_> = logins.iter().collect();
+        assert_eq!(
+            (logins.len(), distinct.len()),
+            (9, 9),
+            "{what}: every row once"
+        );
+        assert_eq!(job.counts.created, 9, "{what}: {job:?}");
+    }
 }
