@@ -1901,25 +1901,38 @@ async fn all_or_nothing_texts_only_after_it_commits() {
 #[tokio::test]
 async fn poison_rows_fail_alone_and_stray_columns_make_a_short_warning_list() {
     let env = Env::new().await;
-    let mut csv = String::from("login,first_name,last_name,department_id,email");
+    let mut csv = String::from("login,first_name,last_name,department_id,email,allowed_ips,groups");
     for i in 0..3_000 {
         csv.push_str(&format!(",stray {i}"));
     }
     csv.push('\n');
-    csv.push_str("fine.one,Fine,One,sales,fine@example.com\n");
+    csv.push_str("fine.one,Fine,One,sales,fine@example.com,,\n");
     csv.push_str(&format!(
-        "wide.one,Wide,One,sales,wide@example.com{}\n",
+        "wide.one,Wide,One,sales,wide@example.com,,{}\n",
         ",x".repeat(5_000)
     ));
     csv.push_str(&format!(
-        "{},Long,Login,sales,long@example.com\n",
+        "{},Long,Login,sales,long@example.com,,\n",
         "l".repeat(3_000)
+    ));
+    // Lists long enough to push a user item past DynamoDB's 400 KB.
+    let ips: Vec<String> = (0..20_000)
+        .map(|i| format!("10.{}.{}.0/24", i / 256 % 256, i % 256))
+        .collect();
+    csv.push_str(&format!(
+        "ips.one,Ips,One,sales,ips@example.com,{},\n",
+        ips.join(";")
+    ));
+    let groups: Vec<String> = (0..20_000).map(|i| format!("Group {i}")).collect();
+    csv.push_str(&format!(
+        "groups.one,Groups,One,sales,groups@example.com,,{}\n",
+        groups.join(";")
     ));
     let job = env
         .drop_file("poison.csv", csv.into_bytes(), &[("mode", "upsert")])
         .await;
     assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
-    assert_eq!((job.counts.created, job.counts.failed), (1, 2));
+    assert_eq!((job.counts.created, job.counts.failed), (1, 4));
     assert_eq!(job.warnings.len(), 21);
     assert!(
         job.warnings[20].contains("and 2980 more"),
@@ -1932,6 +1945,14 @@ async fn poison_rows_fail_alone_and_stray_columns_make_a_short_warning_list() {
         "{report}"
     );
     assert!(report.contains("Row 4"), "{report}");
+    assert!(
+        report.contains("Row 5") && report.contains("at most 50 address ranges"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Row 6") && report.contains("at most 20 groups"),
+        "{report}"
+    );
 }
 
 #[tokio::test]
