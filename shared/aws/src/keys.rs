@@ -457,4 +457,63 @@ mod tests {
             Some(("jo", id.to_string().as_str()))
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        fn tenant_id() -> impl Strategy<Value = TenantId> {
+            "[a-z0-9][a-z0-9-]{0,20}".prop_filter_map("a tenant id", |t| TenantId::parse(&t).ok())
+        }
+
+        /// Every key a tenant's value can make, for values with separators in them.
+        fn keys_of(t: &TenantId, value: &str, user: &UserId) -> Vec<String> {
+            let hour = "2026120412";
+            vec![
+                user_partition(t, user),
+                login_claim(t, value).0,
+                email_claim(t, value).0,
+                extension_claim(t, value).0,
+                mac_claim(t, value).0,
+                name_claim(t, NamedList::Departments, value).0,
+                failed_login(t, value, hour).0,
+                activation_request(t, value).0,
+                search_cursor(t, value).0,
+                user_list_partition(t, shard_of(user)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(Config {
+                cases: 2_000,
+                rng_seed: RngSeed::Fixed(20_261_204),
+                failure_persistence: None,
+                ..Config::default()
+            })]
+
+            /// A key starts with its own tenant's prefix and never with another's, whatever
+            /// the value holds (`#`, the other tenant's id…), so no query on one tenant's
+            /// partitions can reach another's.
+            #[test]
+            fn a_key_never_leaves_its_tenant(a in tenant_id(), b in tenant_id(), value in ".{0,30}") {
+                let user = UserId::generate();
+                for key in keys_of(&a, &value, &user) {
+                    prop_assert!(key.starts_with(&format!("T#{a}#")), "{}", key);
+                    if a != b {
+                        prop_assert!(!key.starts_with(&format!("T#{b}#")), "{} under {}", key, b);
+                    }
+                }
+            }
+
+            /// Search sort keys read back as the term and the user they were made of.
+            #[test]
+            fn search_sort_keys_round_trip(term in "[^\\x00]{0,30}") {
+                let user = UserId::generate();
+                let key = search_sort_key(&term, &user);
+                let user_text = user.to_string();
+                prop_assert_eq!(parse_search_sort_key(&key), Some((term.as_str(), user_text.as_str())));
+            }
+        }
+    }
 }
