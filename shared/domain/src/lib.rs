@@ -12,6 +12,7 @@ pub mod import;
 pub mod object_keys;
 pub mod password;
 pub mod pick_list;
+pub mod scim;
 pub mod search;
 pub mod store;
 pub mod tenant;

@@ -152,3 +152,28 @@ fn the_generated_drafts_are_often_valid() {
         "only {valid} of 500 generated drafts are valid"
     );
 }
+
+proptest! {
+    #![proptest_config(config(5_000))]
+
+    /// A SCIM filter or path from anyone gets an answer, never a panic; what parses once
+    /// parses the same when sent again with other spacing.
+    #[test]
+    fn scim_filters_answer_anything(
+        text in prop_oneof![
+            any::<String>(),
+            "[a-zA-Z.:\\[\\]()\" ]{0,60}",
+            "(not \\()?[a-z]{1,8}(\\.[a-z]{1,6})? (eq|Eq|co|sw|pr|gt) (\"[a-z@.]{0,10}\"|true|null|[0-9]{1,4})( (and|or) [a-z]{1,8} pr)?\\)?",
+        ],
+    ) {
+        use roster_domain::scim::filter::{parse_filter, parse_path};
+        let parsed = parse_filter(&text);
+        let _ = parse_path(&text);
+        if let Ok(filter) = parsed {
+            let spaced = format!("  {}  ", text.replace(" ", "   "));
+            if !text.contains('"') {
+                prop_assert_eq!(parse_filter(&spaced).ok(), Some(filter));
+            }
+        }
+    }
+}
