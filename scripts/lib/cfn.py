@@ -47,6 +47,8 @@ class Route:
     path: str
     function: str
     authorized: bool
+    # The function of the route's Lambda authorizer (None: the JWT authorizer, or no check).
+    authorizer: str | None = None
 
     @property
     def key(self):
@@ -107,9 +109,27 @@ def rate_seconds(expression):
     return int(match.group(1)) * unit
 
 
+def lambda_authorizers(template):
+    """Lambda authorizers of the HTTP APIs: authorizer name -> the function that runs it."""
+    names = {
+        logical_id: function_name(r.get("Properties", {}))
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+    found = {}
+    for r in template["Resources"].values():
+        if r["Type"] != "AWS::Serverless::HttpApi":
+            continue
+        for name, config in r.get("Properties", {}).get("Auth", {}).get("Authorizers", {}).items():
+            if "FunctionArn" in config:
+                found[name] = names[_ref(config["FunctionArn"])]
+    return found
+
+
 def wiring(template):
     """Routes and triggers of every function, as the template declares them."""
     routes, triggers, functions = [], [], []
+    authorizers = lambda_authorizers(template)
     for props in (
         r.get("Properties", {})
         for r in template["Resources"].values()
@@ -123,7 +143,9 @@ def wiring(template):
             kind = event["Type"]
             if kind == "HttpApi":
                 auth = p.get("Auth", {}).get("Authorizer")
-                routes.append(Route(p["Method"].upper(), p["Path"], name, auth != "NONE"))
+                routes.append(
+                    Route(p["Method"].upper(), p["Path"], name, auth != "NONE", authorizers.get(auth))
+                )
             elif kind == "S3":
                 events = p["Events"] if isinstance(p["Events"], list) else [p["Events"]]
                 rules = p.get("Filter", {}).get("S3Key", {}).get("Rules", [])

@@ -1557,6 +1557,7 @@ async fn groups_and_extension_columns_join_groups_and_claim_extensions() {
         tenant_id: env.tenant.clone(),
         name: "Night Shift".into(),
         description: None,
+        external_id: None,
         created: stamp.clone(),
         updated: stamp,
     };

@@ -6,6 +6,7 @@
 
 mod directory;
 pub mod routes;
+pub mod scim;
 
 use std::collections::BTreeSet;
 
@@ -14,9 +15,10 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use roster_domain::activation::{Channel, PublishActivation};
 use roster_domain::caller::{Caller, Permission};
 use roster_domain::directory::photo::PhotoStore;
-use roster_domain::ids::PickEntryId;
 use roster_domain::ids::{DepartmentId, UserId};
+use roster_domain::ids::{PickEntryId, ScimTokenId};
 use roster_domain::password::Password;
+use roster_domain::scim::token::{self as scim_token, ScimToken, ScimTokenStore};
 use roster_domain::store::{DirectoryStore, ListUsers};
 use roster_domain::tenant::TenantSettings;
 use roster_domain::use_cases::export::ExportStore;
@@ -78,11 +80,14 @@ impl AwsApp {
 /// Handles one request; every failure becomes the JSON error shape.
 pub async fn handle<S, P, X, F>(app: &App<S, P, X, F>, request: Request) -> Response<Body>
 where
-    S: DirectoryStore,
+    S: DirectoryStore + ScimTokenStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
     F: PhotoStore + Sync,
 {
+    if scim::is_scim(request.uri().path()) {
+        return scim::handle(app, &request).await;
+    }
     match dispatch(app, &request).await {
         Ok(response) => response,
         Err(error) => error_response(&error),
@@ -94,7 +99,7 @@ async fn dispatch<S, P, X, F>(
     request: &Request,
 ) -> Result<Response<Body>, HttpError>
 where
-    S: DirectoryStore,
+    S: DirectoryStore + ScimTokenStore,
     P: PublishActivation + Sync,
     X: ExportStore + Sync,
     F: PhotoStore + Sync,
@@ -236,6 +241,25 @@ where
                 &organisation::put_settings(store, &caller, settings).await?,
             ))
         }
+        Route::CreateScimToken => {
+            let body: NewScimToken = json_body(request)?;
+            let (token, text) = scim_token::create_token(store, &caller, &body.name).await?;
+            // The text is shown here once; only its hash is stored.
+            let mut view = token_view(&token);
+            view["token"] = json_value!(text);
+            Ok(json(StatusCode::CREATED, &view))
+        }
+        Route::ListScimTokens => {
+            let tokens = scim_token::list_tokens(store, &caller).await?;
+            let items: Vec<_> = tokens.iter().map(token_view).collect();
+            Ok(json(StatusCode::OK, &json_value!({ "items": items })))
+        }
+        Route::RevokeScimToken => {
+            let token = ScimTokenId::parse(id.unwrap_or_default())
+                .map_err(|e| HttpError::bad_field("id", e.0))?;
+            scim_token::revoke_token(store, &caller, &token).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
         Route::OpenApi => unreachable!("served before authorization"),
         _ => directory::dispatch(app, &caller, route, &ids, request).await,
     }
@@ -273,7 +297,10 @@ fn permission(route: Route) -> Option<Permission> {
         | Route::CreatePickEntry(_)
         | Route::DeletePickEntry(_)
         | Route::GetTenant
-        | Route::PutTenant => Some(Permission::ManageOrganisation),
+        | Route::PutTenant
+        | Route::CreateScimToken
+        | Route::ListScimTokens
+        | Route::RevokeScimToken => Some(Permission::ManageOrganisation),
         _ => None,
     }
 }
@@ -330,6 +357,23 @@ fn if_match(headers: &HeaderMap) -> Result<Option<Precondition>, HttpError> {
                 "must be the ETag you read (like \"3\"), a list of them, or *",
             )
         })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewScimToken {
+    name: String,
+}
+
+/// A token as listed: never its secret or hash.
+fn token_view(token: &ScimToken) -> serde_json::Value {
+    let created = serde_json::to_value(&token.created).unwrap_or_default();
+    json_value!({
+        "id": token.id.to_string(),
+        "name": token.name,
+        "created_at": created["at"],
+        "created_by": created["by"],
+    })
 }
 
 #[derive(Deserialize)]

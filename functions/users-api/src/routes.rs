@@ -54,6 +54,9 @@ pub enum Route {
     DeleteSharedContact,
     GetTenant,
     PutTenant,
+    CreateScimToken,
+    ListScimTokens,
+    RevokeScimToken,
     OpenApi,
 }
 
@@ -145,6 +148,9 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ),
     ("GET", "/v1/tenant", Route::GetTenant),
     ("PUT", "/v1/tenant", Route::PutTenant),
+    ("POST", "/v1/scim/tokens", Route::CreateScimToken),
+    ("GET", "/v1/scim/tokens", Route::ListScimTokens),
+    ("DELETE", "/v1/scim/tokens/{id}", Route::RevokeScimToken),
     ("GET", "/v1/openapi.json", Route::OpenApi),
 ];
 

@@ -4,6 +4,12 @@ Routes, and which of them need a token, come from the template (cfn.wiring), so 
 has exactly the deployed routes. A request without a valid token on an authorized route gets
 API Gateway's 401 and never reaches a function; a valid one reaches it with the claims in
 `requestContext.authorizer.jwt.claims`, as API Gateway hands them over.
+
+Routes behind a Lambda authorizer (/scim/v2, the SCIM token authorizer) run that authorizer
+function with API Gateway's authorizer event and pass its context on as
+`requestContext.authorizer.lambda`; it refuses with 403 as API Gateway does. Locally a dev
+token opens them too (the contract's `scripts/dev token --roles admin` for SCIM): it is checked
+here like on every other route and handed over as JWT claims.
 """
 
 import base64
@@ -18,6 +24,22 @@ from . import tokens
 from .lambdas import FunctionError
 
 TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
+
+
+def authorizer_event(event, route, token_header):
+    """API Gateway's payload 2.0 event for a Lambda authorizer (identity: Authorization)."""
+    method, path = event["requestContext"]["http"]["method"], event["rawPath"]
+    return {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": f"arn:aws:execute-api:us-east-1:123456789012:local/$default/{method}{path}",
+        "identitySource": [token_header],
+        "routeKey": route.key,
+        "rawPath": path,
+        "rawQueryString": event["rawQueryString"],
+        "headers": event["headers"],
+        "requestContext": event["requestContext"],
+    }
 
 
 def api_event(method, raw_path, raw_query, headers, body, route, claims, source_ip):
@@ -108,23 +130,39 @@ def make_handler(routes, lambdas, say):
                 self._message(404, "Not Found")
                 return 404, "no route"
             claims = None
+            headers = {}
+            for name, value in self.headers.items():
+                name = name.lower()
+                headers[name] = f"{headers[name]},{value}" if name in headers else value
+            # API Gateway tells the function how the client reached it.
+            headers.setdefault("x-forwarded-proto", "http")
+            authorization = self.headers.get("authorization") or ""
             if route.authorized:
-                scheme, _, token = (self.headers.get("authorization") or "").partition(" ")
+                scheme, _, token = authorization.partition(" ")
                 try:
                     if scheme.lower() != "bearer" or not token:
                         raise tokens.InvalidToken("no bearer token")
                     claims = tokens.as_authorizer_claims(tokens.verify(token.strip()))
                 except tokens.InvalidToken as e:
-                    self._message(401, "Unauthorized")
-                    return 401, str(e)
-            headers = {}
-            for name, value in self.headers.items():
-                name = name.lower()
-                headers[name] = f"{headers[name]},{value}" if name in headers else value
+                    if not (route.authorizer and authorization.strip()):
+                        self._message(401, "Unauthorized")
+                        return 401, str(e)
             event = api_event(
                 self.command, url.path, url.query, headers, body, route, claims,
                 self.client_address[0],
             )
+            if route.authorizer and claims is None:
+                try:
+                    verdict = lambdas.invoke(
+                        route.authorizer, authorizer_event(event, route, authorization), timeout=10
+                    )
+                except FunctionError as e:
+                    self._message(500, "Internal Server Error")
+                    return 500, f"authorizer: {e}"
+                if not (isinstance(verdict, dict) and verdict.get("isAuthorized") is True):
+                    self._message(403, "Forbidden")
+                    return 403, "the authorizer refused the request"
+                event["requestContext"]["authorizer"] = {"lambda": verdict.get("context") or {}}
             try:
                 response = lambdas.invoke(route.function, event, timeout=30)
             except FunctionError as e:

@@ -20,6 +20,9 @@ class RecordingLambdas:
 
     def invoke(self, function, event, timeout=900):
         self.events.append((function, event))
+        if function == "scim-authorizer":
+            admitted = event["identitySource"] == ["Bearer scim.acme.good"]
+            return {"isAuthorized": admitted, "context": {"custom:tenant_id": "acme", "sub": "scim-token:1"}}
         if event["rawPath"] == "/v1/users/crash":
             raise FunctionError("users-api: panicked at secret internals")
         return {"statusCode": 200, "headers": {"content-type": "application/json", "etag": '"3"'},
@@ -101,6 +104,27 @@ class GatewayTest(unittest.TestCase):
         function, event = self.lambdas.events[-1]
         self.assertEqual(function, "device-activation")
         self.assertNotIn("authorizer", event["requestContext"])
+
+    def test_scim_routes_run_the_token_authorizer(self):
+        before = len(self.lambdas.events)
+        status, body, _ = self.call("GET", "/scim/v2/Users", "scim.acme.wrong")
+        self.assertEqual((status, body), (403, {"message": "Forbidden"}))
+        self.assertEqual([f for f, _ in self.lambdas.events[before:]], ["scim-authorizer"])
+        self.assertEqual(self.call("GET", "/scim/v2/Users")[0], 401, "no token, no authorizer call")
+        status, _, _ = self.call("GET", "/scim/v2/Users?filter=x", "scim.acme.good")
+        self.assertEqual(status, 200)
+        function, event = self.lambdas.events[-1]
+        self.assertEqual(function, "users-api")
+        self.assertEqual(event["requestContext"]["authorizer"],
+                         {"lambda": {"custom:tenant_id": "acme", "sub": "scim-token:1"}})
+        self.assertEqual(event["headers"]["x-forwarded-proto"], "http")
+
+    def test_a_dev_token_opens_the_scim_routes_locally(self):
+        status, _, _ = self.call("GET", "/scim/v2/Users", tokens.mint("acme", ["admin"]))
+        self.assertEqual(status, 200)
+        function, event = self.lambdas.events[-1]
+        self.assertEqual(function, "users-api", "the authorizer was not needed")
+        self.assertEqual(event["requestContext"]["authorizer"]["jwt"]["claims"]["custom:tenant_id"], "acme")
 
     def test_unknown_routes_and_methods_are_404(self):
         token = tokens.mint("acme", ["admin"])

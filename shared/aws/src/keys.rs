@@ -35,6 +35,7 @@
 //! | saved search position (TTL an hour)  | table              | `T#{t}#SCUR#{random id}`         | `SCUR`                   |
 //! | failed activations of a source (TTL) | table              | `ASRC#{address}`                 | `ASRC#{yyyymmddhh}`      |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
+//! | SCIM tokens of a tenant (hashed)    | table              | `T#{t}#SCIMTOKENS`               | `K#{token id}`           |
 //!
 //! Why this shape:
 //! - Each user, claim and code has its own partition key, so a bulk import spreads its table
@@ -53,7 +54,9 @@
 //!   fields is returned once without extra reads (see `users::search`).
 //! - `expires_at` (epoch seconds) is the table's TTL attribute.
 
-use roster_domain::ids::{DepartmentId, GroupId, ImportJobId, SharedContactId, TenantId, UserId};
+use roster_domain::ids::{
+    DepartmentId, GroupId, ImportJobId, ScimTokenId, SharedContactId, TenantId, UserId,
+};
 use roster_domain::pick_list::PickListKind;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -248,6 +251,14 @@ pub fn extension_claim(t: &TenantId, extension: &str) -> (String, String) {
 
 pub fn mac_claim(t: &TenantId, mac: &str) -> (String, String) {
     (format!("{}#MAC#{mac}", tenant(t)), "CLAIM".to_owned())
+}
+
+pub fn scim_tokens_partition(t: &TenantId) -> String {
+    format!("{}#SCIMTOKENS", tenant(t))
+}
+
+pub fn scim_token(t: &TenantId, id: &ScimTokenId) -> (String, String) {
+    (scim_tokens_partition(t), format!("K#{id}"))
 }
 
 pub fn shared_contacts_partition(t: &TenantId) -> String {

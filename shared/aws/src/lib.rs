@@ -22,6 +22,7 @@ mod named;
 mod photo_bucket;
 mod pick_lists;
 mod s3;
+mod scim_tokens;
 mod settings;
 mod shared_contacts;
 pub mod telemetry;

@@ -181,6 +181,11 @@ ulid_id!(
     ImportJobId,
     "import job id"
 );
+ulid_id!(
+    /// A tenant's SCIM token (the secret is never stored, only its hash).
+    ScimTokenId,
+    "SCIM token id"
+);
 
 /// Echoing a whole hostile input back in an error message helps nobody.
 fn shorten(value: &str) -> String {

@@ -93,6 +93,10 @@ pub struct TenantSettings {
     pub password_policy: PasswordPolicy,
     /// Alphanumeric SMS sender id, where the destination country supports one.
     pub sms_sender_id: Option<String>,
+    /// A department an identity provider names over SCIM (enterprise `department`) that the
+    /// tenant does not have is created, as Okta- and Entra-synced directories expect; off: the
+    /// user is refused naming the attribute.
+    pub scim_creates_departments: bool,
 }
 
 impl Default for TenantSettings {
@@ -107,6 +111,7 @@ impl Default for TenantSettings {
             display_name: None,
             password_policy: PasswordPolicy::default(),
             sms_sender_id: None,
+            scim_creates_departments: true,
         }
     }
 }

@@ -205,6 +205,23 @@ pub struct StatusChange {
 /// own (in the same transaction that drops them), so history is kept without growing the item.
 pub const STATUS_HISTORY_ON_USER: usize = 50;
 
+/// Attributes only an identity provider sets (SCIM), kept as sent so they read back unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provisioned {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_number: Option<String>,
+}
+
+impl Provisioned {
+    pub fn is_empty(&self) -> bool {
+        self.external_id.is_none() && self.display_name.is_none() && self.employee_number.is_none()
+    }
+}
+
 /// A stored user. The profile is what admins edit; the rest is identity, state and audit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
@@ -231,6 +248,10 @@ pub struct User {
     pub voicemail: Option<Voicemail>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answering_rules: Vec<AnsweringRule>,
+    /// What an identity provider knows the user by (SCIM `externalId`, `displayName`,
+    /// `employeeNumber`); absent for users no provider manages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisioned: Option<Provisioned>,
     /// Optimistic-locking counter: starts at 1, grows by one per stored change.
     pub version: u64,
     pub created: Stamp,
@@ -255,6 +276,7 @@ impl User {
             photo_upload: None,
             voicemail: None,
             answering_rules: Vec::new(),
+            provisioned: None,
             version: 1,
             created: stamp.clone(),
             updated: stamp,

@@ -81,15 +81,27 @@ pub fn caller_from_claims(claims: &HashMap<String, String>) -> Result<Caller, Ht
 /// The caller of an admin request.
 pub fn caller(request: &Request) -> Result<Caller, HttpError> {
     let claims = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx
-            .authorizer
-            .as_ref()
-            .and_then(|a| a.jwt.as_ref())
-            .map(|jwt| &jwt.claims),
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.authorizer.as_ref().and_then(|a| {
+            match &a.jwt {
+                Some(jwt) => Some(jwt.claims.clone()),
+                // A Lambda authorizer's context (the SCIM token authorizer hands over the same
+                // claim names); like JWT claims, only API Gateway can put it there.
+                None if !a.fields.is_empty() => Some(
+                    a.fields
+                        .iter()
+                        .map(|(k, v)| {
+                            let v = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                            (k.clone(), v)
+                        })
+                        .collect(),
+                ),
+                None => None,
+            }
+        }),
         _ => None,
     };
     let claims = claims.ok_or_else(|| unauthorized("a bearer token is required"))?;
-    caller_from_claims(claims)
+    caller_from_claims(&claims)
 }
 
 #[cfg(test)]

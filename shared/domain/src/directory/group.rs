@@ -17,6 +17,9 @@ pub struct Group {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The identity provider's id for the group (SCIM `externalId`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub created: Stamp,
     pub updated: Stamp,
 }

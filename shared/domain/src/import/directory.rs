@@ -170,6 +170,7 @@ mod tests {
             tenant_id: TenantId::parse("acme").unwrap(),
             name: "Night Shift".into(),
             description: None,
+            external_id: None,
             created: stamp.clone(),
             updated: stamp,
         };

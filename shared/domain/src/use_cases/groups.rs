@@ -1,6 +1,10 @@
 //! Use cases on groups and their members [002]. Groups are organisation-wide (admins manage
 //! them); membership is a change of the user (admins, and managers for their departments).
 
+use std::collections::BTreeSet;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -23,6 +27,9 @@ pub struct NewGroup {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// Set by SCIM only (an identity provider's id for the group).
+    #[serde(skip)]
+    pub external_id: Option<String>,
 }
 
 fn check_description(raw: Option<&str>) -> Result<Option<String>, AppError> {
@@ -84,6 +91,7 @@ pub async fn create_group<S: GroupStore>(
         tenant_id: caller.tenant.clone(),
         name: check_entry_name(&new.name)?,
         description: check_description(new.description.as_deref())?,
+        external_id: new.external_id.clone(),
         created: stamp.clone(),
         updated: stamp,
     };
@@ -124,6 +132,29 @@ pub async fn update_group<S: GroupStore>(
     after.updated = Stamp::now(&caller.actor);
     store
         .update_group(&before, &after)
+        .await
+        .map_err(store_error)?;
+    Ok(after)
+}
+
+/// Stores `before` with a new name and external id and a fresh `updated` stamp, even when
+/// nothing else changed: SCIM's ETag of a group follows its members too.
+pub async fn restamp_group<S: GroupStore>(
+    store: &S,
+    caller: &Caller,
+    before: &Group,
+    name: &str,
+    external_id: Option<String>,
+) -> Result<Group, AppError> {
+    caller.require(Permission::ManageOrganisation)?;
+    let after = Group {
+        name: check_entry_name(name)?,
+        external_id,
+        updated: Stamp::now(&caller.actor),
+        ..before.clone()
+    };
+    store
+        .update_group(before, &after)
         .await
         .map_err(store_error)?;
     Ok(after)
@@ -194,6 +225,79 @@ where
 {
     caller.require(Permission::ChangeUsers)?;
     get_group(store, caller, group).await?;
+    apply_membership(store, caller, group, user, member).await
+}
+
+/// Membership writes one request keeps in flight (each is its user's own transaction).
+const MEMBER_WRITES_IN_FLIGHT: usize = 8;
+
+/// Adds and removes many members in one request (SCIM's PATCH of `members`): the group is
+/// read once and the users' writes run a few at a time. A user id that names nobody fails
+/// the request with `NotFound("member")`; the members changed before it stay changed (each
+/// change is idempotent, so the client's retry completes the rest).
+pub async fn change_members<S>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    add: &BTreeSet<UserId>,
+    remove: &BTreeSet<UserId>,
+) -> Result<(), AppError>
+where
+    S: GroupStore + GetUser + UpdateUser + Sync,
+{
+    caller.require(Permission::ChangeUsers)?;
+    get_group(store, caller, group).await?;
+    let mut pending = add
+        .iter()
+        .map(|u| (*u, true))
+        .chain(remove.iter().map(|u| (*u, false)))
+        .collect::<Vec<_>>()
+        .into_iter();
+    // A plain loop over `FuturesUnordered` rather than stream combinators: closures there
+    // make the handler's future lose `Send` (rust-lang/rust#64552).
+    let mut running = FuturesUnordered::new();
+    loop {
+        while running.len() < MEMBER_WRITES_IN_FLIGHT {
+            let Some((user, member)) = pending.next() else {
+                break;
+            };
+            running.push(member_change(store, caller, group, user, member));
+        }
+        match running.next().await {
+            Some(done) => done?,
+            None => return Ok(()),
+        }
+    }
+}
+
+async fn member_change<S>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    user: UserId,
+    member: bool,
+) -> Result<(), AppError>
+where
+    S: GroupStore + GetUser + UpdateUser,
+{
+    apply_membership(store, caller, group, &user, member)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound("user") => AppError::NotFound("member"),
+            other => other,
+        })
+}
+
+async fn apply_membership<S>(
+    store: &S,
+    caller: &Caller,
+    group: &GroupId,
+    user: &UserId,
+    member: bool,
+) -> Result<(), AppError>
+where
+    S: GroupStore + GetUser + UpdateUser,
+{
     let current = crate::use_cases::users::get_writable(store, caller, user).await?;
     if current.profile.groups.contains(group) == member {
         return Ok(());

@@ -247,6 +247,23 @@ where
     S: CreateUser + TenantSettingsStore + PickListStore + GroupStore + RecordActivation,
     P: PublishActivation,
 {
+    create_user_with(store, publisher, caller, draft, |_| {}).await
+}
+
+/// [`create_user`], with `finish` setting what only the entry point knows (SCIM's status and
+/// provider attributes) on the new user before its one write.
+pub async fn create_user_with<S, P, F>(
+    store: &S,
+    publisher: &P,
+    caller: &Caller,
+    draft: UserDraft,
+    finish: F,
+) -> Result<Created, AppError>
+where
+    S: CreateUser + TenantSettingsStore + PickListStore + GroupStore + RecordActivation,
+    P: PublishActivation,
+    F: FnOnce(&mut User),
+{
     caller.require(Permission::ChangeUsers)?;
     let settings = store.get_settings(&caller.tenant).await?;
     let directory = api_directory(store, caller, &draft, None).await?;
@@ -258,6 +275,7 @@ where
     if let Some(p) = &valid.password {
         user.password_hash = Some(hash(p)?);
     }
+    finish(&mut user);
     store.create_user(&user).await?;
     let activation = if user.profile.send_text {
         let request = ActivationRequest::new(
@@ -334,6 +352,23 @@ where
     if !precondition.admits(user.version) {
         return Err(AppError::VersionMismatch);
     }
+    update_loaded(store, caller, user, patch, |_| {}).await
+}
+
+/// Lays `patch` over `user` (read with [`get_writable`] by the caller of this), validates,
+/// lets `finish` set what only the entry point knows, and stores it if `user` is still the
+/// current version.
+pub(crate) async fn update_loaded<S, F>(
+    store: &S,
+    caller: &Caller,
+    user: User,
+    patch: Map<String, Value>,
+    finish: F,
+) -> Result<User, AppError>
+where
+    S: UpdateUser + TenantSettingsStore + PickListStore + GroupStore,
+    F: FnOnce(&mut User),
+{
     let draft = draft_with_patch(&user, patch)?;
     let settings = store.get_settings(&caller.tenant).await?;
     let directory = api_directory(store, caller, &draft, Some(&user)).await?;
@@ -343,6 +378,7 @@ where
     }
     let mut next = user.clone().touched(&caller.actor);
     next.profile = valid.profile;
+    finish(&mut next);
     store.update_user(&user, &next).await?;
     Ok(next)
 }
