@@ -4,6 +4,10 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
 STATE="$ROOT/.roster"
+# Tests poll the handlers on test threads (2 MiB stacks by default); the debug builds of the
+# handlers' nested state machines need more. The functions themselves serve on the main
+# thread (8 MiB), so this only brings the tests level with them.
+export RUST_MIN_STACK="${RUST_MIN_STACK:-8388608}"
 
 log() { printf '\033[1m[roster]\033[0m %s\n' "$*" >&2; }
 

@@ -31,6 +31,8 @@ pub struct Call {
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
     pub claims: Option<Value>,
+    /// A Lambda authorizer's context (the SCIM token authorizer) instead of JWT claims.
+    pub lambda_context: Option<Value>,
     /// The caller's address: a fresh one per call unless set, so per-address limits of one
     /// test never meet another's.
     pub source_ip: String,
@@ -45,6 +47,7 @@ impl Call {
             headers: vec![],
             body: None,
             claims: None,
+            lambda_context: None,
             source_ip: fresh_address(),
         }
     }
@@ -56,6 +59,12 @@ impl Call {
 
     pub fn as_caller(mut self, claims: Value) -> Self {
         self.claims = Some(claims);
+        self
+    }
+
+    /// As API Gateway hands over a request its Lambda authorizer admitted.
+    pub fn authorized_by_lambda(mut self, context: Value) -> Self {
+        self.lambda_context = Some(context);
         self
     }
 
@@ -110,6 +119,9 @@ impl Call {
         });
         if let Some(claims) = &self.claims {
             context["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
+        }
+        if let Some(lambda) = &self.lambda_context {
+            context["authorizer"] = json!({ "lambda": lambda });
         }
         let mut event = json!({
             "version": "2.0",

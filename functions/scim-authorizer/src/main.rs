@@ -4,7 +4,9 @@ use aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use scim_authorizer::handle;
 
-#[tokio::main]
+// One request at a time per execution environment: the current thread serves it, with the
+// main thread's stack (debug builds of the handlers nest deep state machines).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let config = roster_aws::cold_start().await;
     let store = roster_aws::DynamoStore::from_environment(&config)?;

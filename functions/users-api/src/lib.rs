@@ -86,7 +86,9 @@ where
     F: PhotoStore + Sync,
 {
     if scim::is_scim(request.uri().path()) {
-        return scim::handle(app, &request).await;
+        // Boxed: the SCIM operations' futures are large, and inlined here they would make
+        // every request's future that large (a debug build's thread stack overflows).
+        return Box::pin(scim::handle(app, &request)).await;
     }
     match dispatch(app, &request).await {
         Ok(response) => response,

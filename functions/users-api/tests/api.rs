@@ -41,6 +41,7 @@ const EVENTS: &[(&str, u16)] = &[
     ("tenant-put.json", 200),
     ("openapi.json", 200),
     ("users-get-no-token.json", 401),
+    ("scim-users-filter.json", 200),
 ];
 
 #[tokio::test]
