@@ -46,6 +46,9 @@ EXPECTED = [
     ('"login":"jane.doe"', "Jane is listed among the group's members"),
     ('"mac_address":"00:1a:2b:3c:4d:5e"', "her desk phone's MAC address is stored normalised"),
     ('"name":"Reception","phone":"+12015550100"', "the address book finds the shared contact"),
+    ('"userName":"max.okta"', "SCIM created Max with the tenant's SCIM token"),
+    ('"totalResults":1', "SCIM found Max by userName in another case"),
+    ("scim2-tester: 74 checks", "the SCIM compliance tester ran all its checks"),
 ]
 
 

@@ -164,6 +164,7 @@ pub fn http_get(url: &str) -> (u16, Vec<u8>) {
 }
 
 pub mod apigw;
+pub mod calls;
 pub mod emulator;
 pub mod faults;
 pub mod messaging;

@@ -4,50 +4,14 @@
 //! Run: scripts/with-emulator cargo run --release -p users-api --example bench
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::BoxError;
-use roster_aws::DynamoStore;
 use roster_domain::ids::DepartmentId;
 use roster_tests::apigw::{Call, claims};
+use roster_tests::calls::{CallCounter, per_request};
 use roster_tests::{create_department, fresh_tenant};
 use serde_json::json;
 use users_api::{App, handle};
-
-/// Counts DynamoDB calls by operation (`x-amz-target`).
-#[derive(Debug, Clone, Default)]
-struct CallCounter(Arc<Mutex<BTreeMap<String, u32>>>);
-
-impl Intercept for CallCounter {
-    fn name(&self) -> &'static str {
-        "CallCounter"
-    }
-
-    fn read_before_transmit(
-        &self,
-        context: &BeforeTransmitInterceptorContextRef<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let target = context
-            .request()
-            .headers()
-            .get("x-amz-target")
-            .unwrap_or("?");
-        let op = target.rsplit('.').next().unwrap_or(target).to_owned();
-        *self.0.lock().unwrap().entry(op).or_default() += 1;
-        Ok(())
-    }
-}
-
-impl CallCounter {
-    fn take(&self) -> BTreeMap<String, u32> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
 
 /// Builds the request of round `i`.
 type MakeCall<'a> = Box<dyn Fn(usize) -> Call + 'a>;
@@ -60,14 +24,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 async fn main() {
     let config = roster_aws::load_aws_config().await;
     let counter = CallCounter::default();
-    let dynamo_config = aws_sdk_dynamodb::config::Builder::from(&config)
-        .interceptor(counter.clone())
-        .build();
     let app = App {
-        store: DynamoStore::new(
-            aws_sdk_dynamodb::Client::from_conf(dynamo_config),
-            std::env::var("ROSTER_TABLE").unwrap(),
-        ),
+        store: counter.store(&config),
         ..App::from_environment(&config).unwrap()
     };
 
@@ -81,15 +39,11 @@ async fn main() {
     let mut measure = |name: &str, times: Vec<Duration>, calls: BTreeMap<String, u32>| {
         let mut sorted = times.clone();
         sorted.sort();
-        let per_request: Vec<String> = calls
-            .iter()
-            .map(|(op, n)| format!("{} {op}", *n as f64 / times.len() as f64))
-            .collect();
         report.push(format!(
             "| {name} | {:.2} ms | {:.2} ms | {} |",
             percentile(&sorted, 0.5).as_secs_f64() * 1e3,
             percentile(&sorted, 0.99).as_secs_f64() * 1e3,
-            per_request.join(" + ")
+            per_request(&calls, times.len())
         ));
     };
 

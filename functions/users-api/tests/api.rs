@@ -1569,3 +1569,26 @@ async fn a_managers_search_pages_only_their_department_and_cursors_reveal_nothin
     .await;
     assert_eq!(other.status, 400, "{}", other.body);
 }
+
+#[test]
+fn docs_scim_lists_exactly_the_scim_routes() {
+    let doc = include_str!("../../../docs/scim.md");
+    let table = doc
+        .split("<!-- scim-endpoints -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- /scim-endpoints -->").next())
+        .expect("docs/scim.md has the endpoints table");
+    let documented: BTreeSet<(String, String)> = table
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let path = cells.get(2)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((cells[1].to_owned(), path.to_owned()))
+        })
+        .collect();
+    let routed: BTreeSet<(String, String)> = users_api::scim::SCIM_ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(documented, routed);
+}

@@ -83,6 +83,18 @@ fn parse_operation(index: usize, raw: &Value) -> Result<Operation, ScimError> {
     let path = match super::eval::get_ci(object, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.trim().is_empty() => None,
+        // The whole extension (`remove` of `urn:…:enterprise:2.0:User`).
+        Some(Value::String(p)) if p.trim().eq_ignore_ascii_case(ENTERPRISE_USER) => {
+            Some(PatchPath {
+                attribute: AttrPath {
+                    schema: None,
+                    attribute: ENTERPRISE_USER.to_owned(),
+                    sub_attribute: None,
+                },
+                filter: None,
+                sub_attribute: None,
+            })
+        }
         Some(Value::String(p)) => Some(
             parse_path(p)
                 .map_err(|e| ScimError::invalid_path(format!("Operations[{index}].path: {e}")))?,
@@ -533,6 +545,22 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.scim_type, Some("noTarget"));
+    }
+
+    #[test]
+    fn the_whole_extension_can_be_removed() {
+        let mut u = user();
+        u["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] =
+            json!({"department": "Sales"});
+        let r = patched(
+            u,
+            ops(json!([{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}])),
+        )
+        .unwrap();
+        assert!(
+            r.get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+                .is_none()
+        );
     }
 
     #[test]

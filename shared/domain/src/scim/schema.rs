@@ -186,18 +186,19 @@ fn user_attributes() -> Vec<Attr> {
         Attr::new(
             "active",
             "boolean",
-            "false disables the user (access denied, history kept)",
-        ),
+            "Every user has a status: false disables (access denied, history kept), true enables; left out of a create: true",
+        )
+        .required(),
         Attr::new(
             "emails",
             "complex",
-            "The user's e-mail address (one is stored: the primary, else the first); unique without case",
+            "The user's e-mail address (one is kept: the primary, else the last sent); unique without case. A user without a mobile number needs one",
         )
         .multi()
+        .required()
         .sub(vec![
-            Attr::new("value", "string", "The address"),
-            Attr::new("type", "string", "Kind of address").canonical(&["work"]),
-            Attr::new("primary", "boolean", "The address mail goes to"),
+            Attr::new("value", "string", "The address").required(),
+            Attr::new("type", "string", "Kind of address (read back as work)").canonical(&["work"]),
         ]),
         Attr::new(
             "phoneNumbers",
@@ -206,9 +207,13 @@ fn user_attributes() -> Vec<Attr> {
         )
         .multi()
         .sub(vec![
-            Attr::new("value", "string", "The number, E.164 on read"),
-            Attr::new("type", "string", "mobile or work").canonical(&["mobile", "work"]),
-            Attr::new("primary", "boolean", "The number to reach the user on"),
+            Attr::new("value", "string", "The number, E.164 on read").required(),
+            Attr::new(
+                "type",
+                "string",
+                "mobile (texts go here; also a number without a type) or work",
+            )
+            .canonical(&["mobile"]),
         ]),
         Attr::new(
             "groups",
@@ -253,7 +258,9 @@ fn group_attributes() -> Vec<Attr> {
         Attr::new("members", "complex", "The group's users")
             .multi()
             .sub(vec![
-                Attr::new("value", "string", "The user's id").mutability("immutable"),
+                Attr::new("value", "string", "The user's id")
+                    .mutability("immutable")
+                    .required(),
                 Attr::new("$ref", "reference", "The user's URI")
                     .mutability("immutable")
                     .references(&["User"]),

@@ -466,14 +466,30 @@ pub async fn get_user<S: DirectoryStore>(
     versioned_user(store, caller, &user, base).await
 }
 
+/// A department's id and name.
+type Named = (DepartmentId, String);
+
 /// The department a SCIM `department` names (any case), created when the tenant lets SCIM
-/// create departments.
+/// create departments. `known` (the user's current department) answers without a read.
 async fn department_named<S: DirectoryStore>(
     store: &S,
     caller: &Caller,
     name: Option<&str>,
-) -> Result<Option<Department>, ScimError> {
+    known: Option<Named>,
+) -> Result<Option<Named>, ScimError> {
     let Some(name) = name else { return Ok(None) };
+    if let Some(known) = known.filter(|(_, n)| n.trim().eq_ignore_ascii_case(name.trim())) {
+        return Ok(Some(known));
+    }
+    let found = Box::pin(find_or_create_department(store, caller, name)).await?;
+    Ok(found.map(|d| (d.id, d.name)))
+}
+
+async fn find_or_create_department<S: DirectoryStore>(
+    store: &S,
+    caller: &Caller,
+    name: &str,
+) -> Result<Option<Department>, ScimError> {
     let find = |all: Vec<Department>| {
         all.into_iter()
             .find(|d| d.name.trim().eq_ignore_ascii_case(name.trim()))
@@ -558,14 +574,14 @@ where
     require_admin(caller)?;
     let scim = read_user(object(body)?)?;
     required_user_name(&scim)?;
-    let department = department_named(store, caller, scim.department.as_deref()).await?;
-    let fields = scim.fields(department.as_ref().map(|d| &d.id));
+    let department = department_named(store, caller, scim.department.as_deref(), None).await?;
+    let fields = scim.fields(department.as_ref().map(|d| &d.0));
     let draft = users::draft_from_json(fields)?;
     let created = users::create_user_with(store, publisher, caller, draft, |u| {
         finish_user(u, &scim, caller)
     })
     .await?;
-    let departments = department.map(|d| (d.id, d.name)).into_iter().collect();
+    let departments = department.into_iter().collect();
     Ok(Versioned {
         resource: render(&created.user, &departments, base),
         version: user_version(&created.user),
@@ -577,16 +593,17 @@ async fn store_user<S: DirectoryStore>(
     caller: &Caller,
     current: User,
     scim: ScimUser,
+    known: Option<Named>,
     base: &str,
 ) -> Result<Versioned, ScimError> {
     required_user_name(&scim)?;
-    let department = department_named(store, caller, scim.department.as_deref()).await?;
-    let fields = scim.fields(department.as_ref().map(|d| &d.id));
+    let department = department_named(store, caller, scim.department.as_deref(), known).await?;
+    let fields = scim.fields(department.as_ref().map(|d| &d.0));
     let updated = users::update_loaded(store, caller, current, fields, |u| {
         finish_user(u, &scim, caller)
     })
     .await?;
-    let departments = department.map(|d| (d.id, d.name)).into_iter().collect();
+    let departments = department.into_iter().collect();
     Ok(Versioned {
         resource: render(&updated, &departments, base),
         version: user_version(&updated),
@@ -607,7 +624,7 @@ pub async fn replace_user<S: DirectoryStore>(
     let scim = read_user(object(body)?)?;
     let current = load_user(store, caller, id).await?;
     check_if_match(if_match, &user_version(&current))?;
-    store_user(store, caller, current, scim, base).await
+    store_user(store, caller, current, scim, None, base).await
 }
 
 /// `PATCH /Users/{id}`: the operations applied to the user as SCIM shows it, then stored as
@@ -635,7 +652,12 @@ pub async fn patch_user<S: DirectoryStore>(
         if before == after {
             return Ok(shown);
         }
-        match store_user(store, caller, current, after, base).await {
+        let known = current
+            .profile
+            .department_id
+            .clone()
+            .zip(before.department.clone());
+        match store_user(store, caller, current, after, known, base).await {
             Err(e) if e.status == 412 && if_match.is_none() && attempt < 3 => attempt += 1,
             other => return other,
         }

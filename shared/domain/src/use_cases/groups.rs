@@ -298,27 +298,35 @@ async fn apply_membership<S>(
 where
     S: GroupStore + GetUser + UpdateUser,
 {
-    let current = crate::use_cases::users::get_writable(store, caller, user).await?;
-    if current.profile.groups.contains(group) == member {
-        return Ok(());
-    }
-    change_retrying(store, caller, user, |u| {
-        if member {
-            if !u.profile.groups.contains(group) && u.profile.groups.len() >= GROUPS_PER_USER {
-                return Err(ValidationErrors::single(
-                    "group_ids",
-                    format!("a user may be in at most {GROUPS_PER_USER} groups"),
-                )
-                .into());
-            }
-            u.profile.groups.insert(group.clone());
-        } else {
-            u.profile.groups.remove(group);
+    // One read and one write per member; a concurrent change of the user is read again.
+    let mut current = crate::use_cases::users::get_writable(store, caller, user).await?;
+    let mut attempt = 0;
+    loop {
+        if current.profile.groups.contains(group) == member {
+            return Ok(());
         }
-        Ok(())
-    })
-    .await?;
-    Ok(())
+        if member && current.profile.groups.len() >= GROUPS_PER_USER {
+            return Err(ValidationErrors::single(
+                "group_ids",
+                format!("a user may be in at most {GROUPS_PER_USER} groups"),
+            )
+            .into());
+        }
+        let mut next = current.clone().touched(&caller.actor);
+        if member {
+            next.profile.groups.insert(group.clone());
+        } else {
+            next.profile.groups.remove(group);
+        }
+        match store.update_user(&current, &next).await {
+            Ok(()) => return Ok(()),
+            Err(StoreError::VersionMismatch) if attempt < 4 => {
+                attempt += 1;
+                current = crate::use_cases::users::get_writable(store, caller, user).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 /// A page of the group's members the caller may read (managers: their departments only).
