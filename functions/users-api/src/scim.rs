@@ -197,6 +197,7 @@ fn query_params(request: &Request) -> Result<ListParams, ScimError> {
         count: number(q.first("count"), "count")?,
         attributes: list_of(q.first("attributes")),
         excluded_attributes: list_of(q.first("excludedAttributes")),
+        scan_limit: None,
     })
 }
 
@@ -223,6 +224,7 @@ fn search_params(body: &Value) -> Result<ListParams, ScimError> {
         count: o.get("count").and_then(Value::as_i64),
         attributes: list("attributes"),
         excluded_attributes: list("excludedAttributes"),
+        scan_limit: None,
     })
 }
 

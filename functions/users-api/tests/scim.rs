@@ -667,3 +667,84 @@ async fn many_members_join_and_leave_in_one_request() {
     assert_eq!(r.status, 400, "{}", r.body);
     assert!(error(&r).2.starts_with("members"));
 }
+
+#[tokio::test]
+async fn a_filter_the_indexes_cannot_serve_is_refused_beyond_the_scan_limit() {
+    use roster_domain::scim::service::{ListParams, list_users};
+    let app = app().await;
+    let org = Org::new(&app).await;
+    let scim = Scim {
+        app: &app,
+        org: &org,
+    };
+    for n in 0..3 {
+        let r = scim
+            .post(
+                "/Users",
+                json!({"userName": format!("scan.user{n}"), "name": {"givenName": "Scan", "familyName": "User"},
+                       "emails": [{"value": format!("scan{n}@example.com")}], "externalId": format!("e{n}")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let caller =
+        roster_domain::scim::token::issue(&org.tenant, "t", &roster_domain::ids::Actor::new("a"))
+            .0
+            .caller();
+    let params = |filter: &str| ListParams {
+        filter: Some(filter.to_owned()),
+        scan_limit: Some(3),
+        ..ListParams::default()
+    };
+    // 4 users (John and three): a scan of at most 3 is refused, naming the way out.
+    let e = list_users(
+        &app.store,
+        &caller,
+        &params("externalId eq \"e1\""),
+        "https://x",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (e.status, e.scim_type),
+        (400, Some("tooMany")),
+        "{}",
+        e.detail
+    );
+    assert!(e.detail.contains("userName"), "{}", e.detail);
+    // The indexed lookups still answer, whatever the organisation's size.
+    let found = list_users(
+        &app.store,
+        &caller,
+        &params("userName eq \"scan.user1\""),
+        "https://x",
+    )
+    .await
+    .unwrap();
+    assert_eq!(found["totalResults"], 1);
+    let found = list_users(
+        &app.store,
+        &caller,
+        &params("userName sw \"scan.\" and externalId eq \"e2\""),
+        "https://x",
+    )
+    .await
+    .unwrap();
+    assert_eq!(found["totalResults"], 1);
+    let e = list_users(
+        &app.store,
+        &caller,
+        &ListParams {
+            scan_limit: Some(3),
+            ..ListParams::default()
+        },
+        "https://x",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.scim_type,
+        Some("tooMany"),
+        "an unfiltered list is bounded too"
+    );
+}

@@ -44,6 +44,9 @@ pub struct ListParams {
     pub count: Option<i64>,
     pub attributes: Vec<String>,
     pub excluded_attributes: Vec<String>,
+    /// The most users this request may read for a filter the indexes cannot serve; `None`:
+    /// [`SCAN_LIMIT`]. Not a client parameter (tests lower it).
+    pub scan_limit: Option<usize>,
 }
 
 /// A resource and its ETag.
@@ -286,6 +289,7 @@ async fn bounded_scan<S: DirectoryStore>(
     store: &S,
     caller: &Caller,
     query: UserQuery,
+    limit: usize,
     why: &str,
 ) -> Result<Vec<User>, ScimError> {
     let mut query = UserQuery {
@@ -296,9 +300,9 @@ async fn bounded_scan<S: DirectoryStore>(
     loop {
         let page = users::list_users(store, caller, query.clone()).await?;
         users.extend(page.items);
-        if users.len() > SCAN_LIMIT {
+        if users.len() > limit {
             return Err(ScimError::too_many(format!(
-                "{why}: the organisation has more than {SCAN_LIMIT} users; filter by userName, emails or id (eq), or a name (sw)"
+                "{why}: the organisation has more than {limit} users; filter by userName, emails or id (eq), or a name (sw)"
             )));
         }
         match page.next_cursor {
@@ -313,6 +317,7 @@ async fn candidates<S: DirectoryStore>(
     store: &S,
     caller: &Caller,
     filter: &Filter,
+    limit: usize,
 ) -> Result<Vec<User>, ScimError> {
     let tenant = &caller.tenant;
     match plan_user_filter(filter) {
@@ -346,6 +351,7 @@ async fn candidates<S: DirectoryStore>(
                 store,
                 caller,
                 query,
+                limit,
                 "that name prefix matches too many users",
             )
             .await
@@ -353,15 +359,15 @@ async fn candidates<S: DirectoryStore>(
         Err(super::plan::Unservable::TooMany(why)) => {
             if let Filter::Or(a, b) = filter {
                 let (a, b) = (
-                    Box::pin(candidates(store, caller, a)).await,
-                    Box::pin(candidates(store, caller, b)).await,
+                    Box::pin(candidates(store, caller, a, limit)).await,
+                    Box::pin(candidates(store, caller, b, limit)).await,
                 );
                 if let (Ok(mut a), Ok(b)) = (a, b) {
                     a.extend(b);
                     return Ok(a);
                 }
             }
-            bounded_scan(store, caller, UserQuery::default(), &why).await
+            bounded_scan(store, caller, UserQuery::default(), limit, &why).await
         }
     }
 }
@@ -412,9 +418,19 @@ pub async fn list_users<S: DirectoryStore>(
 ) -> Result<Value, ScimError> {
     require_admin(caller)?;
     let filter = filter_of(params)?;
+    let limit = params.scan_limit.unwrap_or(SCAN_LIMIT);
     let mut found = match &filter {
-        None => bounded_scan(store, caller, UserQuery::default(), "listing every user").await?,
-        Some(f) => candidates(store, caller, f).await?,
+        None => {
+            bounded_scan(
+                store,
+                caller,
+                UserQuery::default(),
+                limit,
+                "listing every user",
+            )
+            .await?
+        }
+        Some(f) => candidates(store, caller, f, limit).await?,
     };
     found.sort_by_key(|u| u.id);
     found.dedup_by_key(|u| u.id);
