@@ -24,7 +24,7 @@ use roster_domain::pick_list::{PickListEntry, PickListKind};
 use roster_domain::store::{
     ActivationCodeStore, CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser, GroupStore,
     ImportJobStore, ListUsers, Page, PickListStore, SharedContactStore, StoreError, StoreResult,
-    TenantSettingsStore, UpdateUser, UserQuery,
+    TenantSettingsStore, TrustUser, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
 use roster_domain::user::{EmailAddress, PhoneNumber, User};
@@ -322,6 +322,18 @@ impl<S: UpdateUser + Sync> UpdateUser for FaultyStore<S> {
         let login = after.profile.login.as_str().to_owned();
         self.write("update_user", &login, self.inner.update_user(before, after))
             .await
+    }
+}
+
+impl<S: TrustUser + Sync> TrustUser for FaultyStore<S> {
+    async fn mark_trusted(&self, before: &User, after: &User) -> StoreResult<()> {
+        let login = after.profile.login.as_str().to_owned();
+        self.write(
+            "mark_trusted",
+            &login,
+            self.inner.mark_trusted(before, after),
+        )
+        .await
     }
 }
 

@@ -1015,6 +1015,7 @@ async fn activation_codes_carry_a_ttl_and_expire() {
         expires_at: OffsetDateTime::now_utc() + Duration::hours(24),
         failed_attempts: 0,
         request_id: None,
+        used: false,
     };
     store.put_code(&code).await.unwrap();
     let mut back = store.get_code(&tenant, &user).await.unwrap().unwrap();

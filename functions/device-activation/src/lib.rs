@@ -7,7 +7,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use roster_domain::activation::{ActivationAttempt, ActivationFailure, Proof, activate_device};
 use roster_domain::error::AppError;
-use roster_domain::store::{ActivationCodeStore, ActivationLimits, FindUser, GetUser, UpdateUser};
+use roster_domain::store::{ActivationCodeStore, ActivationLimits, FindUser, GetUser, TrustUser};
 use roster_domain::validation::EMAIL_MAX;
 use roster_http::{HttpError, error_response, json, json_body};
 use serde::Deserialize;
@@ -87,7 +87,7 @@ fn seconds_to_next_hour() -> i64 {
 
 pub async fn handle<S>(store: &S, request: Request) -> Response<Body>
 where
-    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits + Sync,
+    S: FindUser + GetUser + TrustUser + ActivationCodeStore + ActivationLimits + Sync,
 {
     let attempt = match attempt(&request) {
         Ok(a) => a,

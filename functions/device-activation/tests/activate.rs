@@ -11,7 +11,7 @@ use roster_domain::ids::{TenantId, UserId};
 use roster_domain::password::{Password, PasswordHash};
 use roster_domain::store::{
     ActivationCodeStore, ActivationFailures, ActivationLimits, CreateUser, FindUser, GetUser,
-    StoreResult, UpdateUser,
+    StoreResult, TrustUser, UpdateUser,
 };
 use roster_domain::user::User;
 use roster_domain::validation::UserDraft;
@@ -51,6 +51,7 @@ async fn give_code(store: &DynamoStore, user: &User, code: &str, expires_in: Dur
             expires_at: OffsetDateTime::now_utc() + expires_in,
             failed_attempts: 0,
             request_id: None,
+            used: false,
         })
         .await
         .unwrap();
@@ -58,7 +59,7 @@ async fn give_code(store: &DynamoStore, user: &User, code: &str, expires_in: Dur
 
 async fn activate<S>(store: &S, body: Value) -> (u16, Value)
 where
-    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits + Sync,
+    S: FindUser + GetUser + TrustUser + ActivationCodeStore + ActivationLimits + Sync,
 {
     activate_from(store, body, &roster_tests::apigw::fresh_address()).await
 }
@@ -66,7 +67,7 @@ where
 /// `POST /v1/activate` from the address `ip`.
 async fn activate_from<S>(store: &S, body: Value, ip: &str) -> (u16, Value)
 where
-    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits + Sync,
+    S: FindUser + GetUser + TrustUser + ActivationCodeStore + ActivationLimits + Sync,
 {
     let response = handle(
         store,
@@ -351,9 +352,9 @@ impl ActivationLimits for SenderRecordsMeanwhile<'_> {
     }
 }
 
-impl UpdateUser for SenderRecordsMeanwhile<'_> {
-    async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
-        self.0.update_user(before, after).await
+impl TrustUser for SenderRecordsMeanwhile<'_> {
+    async fn mark_trusted(&self, before: &User, after: &User) -> StoreResult<()> {
+        self.0.mark_trusted(before, after).await
     }
 }
 
@@ -510,9 +511,9 @@ async fn every_login_costs_the_same_reads() {
             self.0.get_user(t, id).await
         }
     }
-    impl UpdateUser for Reads<'_> {
-        async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
-            self.0.update_user(before, after).await
+    impl TrustUser for Reads<'_> {
+        async fn mark_trusted(&self, before: &User, after: &User) -> StoreResult<()> {
+            self.0.mark_trusted(before, after).await
         }
     }
     impl ActivationLimits for Reads<'_> {
@@ -580,4 +581,65 @@ async fn every_login_costs_the_same_reads() {
         vec![reads[0]; 3],
         "real, disabled and unknown logins"
     );
+}
+
+/// The public function's trust write is an update of three attributes, so its IAM policy can
+/// forbid every other change (docs/security.md): the rest of the user item is byte for byte
+/// what it was, and the spent code stays (marked used) instead of being deleted.
+#[tokio::test]
+async fn activation_writes_only_trust_and_the_code_use() {
+    let store = store().await;
+    let user = seeded(&store, "narrow", UserDraft::default()).await;
+    give_code(&store, &user, "13572468", Duration::hours(1)).await;
+    let client = roster_tests::dynamodb().await;
+    let read = |key: (String, String)| {
+        let client = client.clone();
+        async move {
+            client
+                .get_item()
+                .table_name(roster_tests::table_name())
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(key.0))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(key.1))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap()
+        }
+    };
+    let before = read(roster_aws::keys::user(&user.tenant_id, &user.id)).await;
+    let (status, body) = activate(
+        &store,
+        json!({"tenant_id": user.tenant_id.as_str(), "login": "narrow", "code": "13572468"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let after = read(roster_aws::keys::user(&user.tenant_id, &user.id)).await;
+    let changed: std::collections::BTreeSet<&str> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, _)| k.as_str())
+        .chain(
+            before
+                .keys()
+                .filter(|k| !after.contains_key(*k))
+                .map(String::as_str),
+        )
+        .collect();
+    assert_eq!(
+        changed,
+        ["trusted", "updated", "version"].into_iter().collect()
+    );
+    let code = read(roster_aws::keys::activation_code(&user.tenant_id, &user.id)).await;
+    assert_eq!(
+        code["used"],
+        aws_sdk_dynamodb::types::AttributeValue::Bool(true)
+    );
+    // Spent: the same code does not work twice.
+    let (status, _) = activate(
+        &store,
+        json!({"tenant_id": user.tenant_id.as_str(), "login": "narrow", "code": "13572468"}),
+    )
+    .await;
+    assert_eq!(status, 401);
 }

@@ -27,5 +27,58 @@ class DeadLetters(unittest.TestCase):
         )
 
 
+def policy_statements(template, logical_id):
+    """The inline statements of a function's policies (managed policies by their logical id)."""
+    props = cfn.properties(template, "AWS::Serverless::Function", logical_id)
+    statements, managed = [], []
+    for policy in props.get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            statements.extend(policy["Statement"])
+        else:
+            managed.append(policy)
+    return statements, managed
+
+
+def actions(statement):
+    action = statement["Action"]
+    return set(action if isinstance(action, list) else [action])
+
+
+class LeastPrivilege(unittest.TestCase):
+    def setUp(self):
+        self.template = cfn.load(TEMPLATE)
+
+    def test_the_public_activation_function_updates_only_activation_attributes(self):
+        statements, managed = policy_statements(self.template, "DeviceActivationFunction")
+        self.assertEqual(managed, [], "no shared table policy (it could put and delete any item)")
+        granted = set().union(*(actions(s) for s in statements))
+        self.assertEqual(
+            granted, {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"}
+        )
+        update = next(s for s in statements if "dynamodb:UpdateItem" in actions(s))
+        attributes = update["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]
+        self.assertEqual(
+            set(attributes),
+            {"pk", "sk", "trusted", "version", "updated", "failed_attempts", "used", "failures",
+             "expires_at"},
+        )
+
+    def test_the_scim_authorizer_only_reads_one_item(self):
+        statements, managed = policy_statements(self.template, "ScimAuthorizerFunction")
+        self.assertEqual(managed, [])
+        self.assertEqual(set().union(*(actions(s) for s in statements)), {"dynamodb:GetItem"})
+
+    def test_no_statement_grants_every_resource_but_sms(self):
+        for logical_id, resource in self.template["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            statements, _ = policy_statements(self.template, logical_id)
+            for statement in statements:
+                if statement["Resource"] == "*":
+                    # SMS to a phone number has no ARN to name (sns:Publish only).
+                    self.assertEqual(actions(statement), {"sns:Publish"}, logical_id)
+                    self.assertEqual(logical_id, "ActivationSenderFunction")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -29,8 +29,8 @@ impl ActivationCodeStore for DynamoStore {
         let code: Option<ActivationCode> = self
             .get_record(keys::activation_code(tenant, user), ENTITY)
             .await?;
-        // TTL deletes lazily (within days): an expired code is treated as gone right away.
-        Ok(code.filter(|c| c.expires_at > time::OffsetDateTime::now_utc()))
+        // TTL deletes lazily (within days): an expired or spent code is treated as gone.
+        Ok(code.filter(|c| !c.used && c.expires_at > time::OffsetDateTime::now_utc()))
     }
 
     async fn record_failed_attempt(&self, tenant: &TenantId, user: &UserId) -> StoreResult<u8> {
@@ -61,7 +61,10 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(crate::item::key(keys::activation_code(tenant, user))))
             .update_expression("ADD failed_attempts :one")
-            .condition_expression("attribute_exists(pk) AND failed_attempts < :max")
+            .condition_expression(
+                "attribute_exists(pk) AND failed_attempts < :max AND (attribute_not_exists(used) OR used = :false)",
+            )
+            .expression_attribute_values(":false", aws_sdk_dynamodb::types::AttributeValue::Bool(false))
             .expression_attribute_values(":one", crate::item::n(1))
             .expression_attribute_values(":max", crate::item::n(MAX_ATTEMPTS))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
@@ -81,14 +84,26 @@ impl DynamoStore {
         }
     }
 
+    /// Spends a live code once: `used` set under the condition that it was alive and unused
+    /// (an update, not a delete, so the public function writes attributes only).
     pub(crate) async fn consume(&self, tenant: &TenantId, user: &UserId) -> StoreResult<bool> {
         let result = self
             .client
-            .delete_item()
+            .update_item()
             .table_name(&self.table)
             .set_key(Some(crate::item::key(keys::activation_code(tenant, user))))
+            .update_expression("SET used = :true")
             .condition_expression(
-                "attribute_exists(pk) AND failed_attempts < :max AND expires_at > :now",
+                "attribute_exists(pk) AND failed_attempts < :max AND expires_at > :now \
+                 AND (attribute_not_exists(used) OR used = :false)",
+            )
+            .expression_attribute_values(
+                ":true",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(true),
+            )
+            .expression_attribute_values(
+                ":false",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(false),
             )
             .expression_attribute_values(":max", crate::item::n(MAX_ATTEMPTS))
             .expression_attribute_values(

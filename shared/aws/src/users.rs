@@ -421,6 +421,37 @@ impl FindUser for DynamoStore {
     }
 }
 
+impl roster_domain::store::TrustUser for DynamoStore {
+    async fn mark_trusted(&self, before: &User, after: &User) -> StoreResult<()> {
+        let updated = serde_dynamo::to_attribute_value(&after.updated)
+            .map_err(|e| StoreError::Unavailable(format!("cannot encode the stamp: {e}")))?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(crate::item::key(keys::user(
+                &before.tenant_id,
+                &before.id,
+            ))))
+            .update_expression("SET trusted = :trusted, version = :next, updated = :updated")
+            .condition_expression("version = :expected")
+            .expression_attribute_values(
+                ":trusted",
+                aws_sdk_dynamodb::types::AttributeValue::Bool(after.trusted),
+            )
+            .expression_attribute_values(":next", n(after.version))
+            .expression_attribute_values(":expected", n(before.version))
+            .expression_attribute_values(":updated", updated)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if crate::error::is_condition_failure(&e) => Err(StoreError::VersionMismatch),
+            Err(e) => Err(classify(e)),
+        }
+    }
+}
+
 impl UpdateUser for DynamoStore {
     async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
         if before.id != after.id || before.tenant_id != after.tenant_id {

@@ -169,6 +169,17 @@ pub trait UpdateUser {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
+pub trait TrustUser {
+    /// Stores `after` (the next version of `before` with `trusted` set) by writing only
+    /// `trusted`, `version` and `updated`, if `before` is still current: the public device
+    /// activation may change nothing else of a user (docs/security.md).
+    fn mark_trusted(
+        &self,
+        before: &User,
+        after: &User,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 pub trait DeleteUser {
     /// Deletes `user` if unchanged since read, and frees its login and e-mail.
     fn delete_user(&self, user: &User) -> impl Future<Output = StoreResult<()>> + Send;

@@ -15,7 +15,7 @@ use crate::ids::{Actor, TenantId, UserId};
 use crate::password::{Password, PasswordHash};
 use crate::store::{
     ActivationCodeStore, ActivationFailures, ActivationLimits, FindUser, GetUser, StoreError,
-    UpdateUser,
+    TrustUser,
 };
 use crate::user::User;
 use crate::validation::{ValidationErrors, check_imei};
@@ -81,14 +81,14 @@ const TRUST_ATTEMPTS: usize = 3;
 /// Marks the user trusted. The proof is already spent (a code is consumed), so a record that
 /// changed meanwhile (the sender recording its outcome is a new version) is read again and
 /// trusted, not failed.
-async fn trust<S: FindUser + UpdateUser>(
+async fn trust<S: FindUser + TrustUser>(
     store: &S,
     mut user: User,
 ) -> Result<User, ActivationFailure> {
     for _ in 0..TRUST_ATTEMPTS {
         let mut next = user.clone().touched(&Actor::new("device-activation"));
         next.trusted = true;
-        match store.update_user(&user, &next).await {
+        match store.mark_trusted(&user, &next).await {
             Ok(()) => return Ok(next),
             Err(StoreError::VersionMismatch) => {
                 let login = user.profile.login.as_str().to_owned();
@@ -115,7 +115,7 @@ pub async fn activate_device<S>(
     attempt: ActivationAttempt,
 ) -> Result<User, ActivationFailure>
 where
-    S: FindUser + GetUser + UpdateUser + ActivationCodeStore + ActivationLimits,
+    S: FindUser + GetUser + TrustUser + ActivationCodeStore + ActivationLimits,
 {
     let tenant = TenantId::parse(attempt.tenant_id.trim())
         .map_err(|e| ActivationFailure::BadRequest(ValidationErrors::single("tenant_id", e.0)))?;

@@ -23,6 +23,10 @@ pub struct ActivationCode {
     /// The request that issued it.
     #[serde(default)]
     pub request_id: Option<String>,
+    /// Spent by a device activation: kept (until its TTL) rather than deleted, so the public
+    /// function needs no right to delete items (docs/security.md).
+    #[serde(default)]
+    pub used: bool,
 }
 
 /// How an activation code reaches the user.

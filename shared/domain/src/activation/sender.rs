@@ -283,6 +283,7 @@ where
                         expires_at: time::OffsetDateTime::now_utc() + self.config.code_ttl,
                         failed_attempts: 0,
                         request_id: Some(request.request_id.clone()),
+                        used: false,
                     })
                     .await?;
             }
