@@ -12,3 +12,4 @@ pub mod rows;
 pub mod runner;
 pub mod sheet;
 pub mod sweep;
+pub mod xls_guard;

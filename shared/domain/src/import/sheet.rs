@@ -340,6 +340,19 @@ pub fn read_workbook(
     if matches!(format, FileFormat::Xlsx | FileFormat::Ods) {
         check_zip(Cursor::new(&bytes))?;
     }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        // calamine expands every sheet of an XLS densely when it opens it.
+        use crate::import::xls_guard::{XlsRefusal, check_xls};
+        match check_xls(&bytes) {
+            Ok(()) => {}
+            Err(XlsRefusal::Unreadable) => return Err(not_a_workbook()),
+            Err(XlsRefusal::TooWide { rows, columns }) => {
+                return Err(read_error(format!(
+                    "a sheet's cells span {rows} rows and {columns} columns, more than an import reads: delete the cells outside the table (far below or to the right of it) and upload it again"
+                )));
+            }
+        }
+    }
     let mut workbook =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
     let first = workbook
