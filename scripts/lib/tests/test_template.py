@@ -63,6 +63,45 @@ class LeastPrivilege(unittest.TestCase):
              "expires_at"},
         )
 
+    def test_each_function_has_the_table_actions_its_ports_use(self):
+        # Each handler is generic over the store ports it uses (see its lib.rs); these are the
+        # DynamoDB calls of those ports' adapters in shared/aws. The users API and the worker
+        # use every port, so they keep the whole item-level policy (no Scan, no table admin).
+        expected = {
+            "ImportsApiFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+            "ActivationSenderFunction": {
+                "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+            },
+            "DeviceActivationFunction": {
+                "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem",
+            },
+            "ScimAuthorizerFunction": {"dynamodb:GetItem"},
+        }
+        for logical_id, actions_wanted in expected.items():
+            statements, managed = policy_statements(self.template, logical_id)
+            self.assertEqual(managed, [], f"{logical_id}: no shared table policy")
+            granted = {
+                a for s in statements for a in actions(s) if a.startswith("dynamodb:")
+            }
+            self.assertEqual(granted, actions_wanted, logical_id)
+        for logical_id in ("UsersApiFunction", "ImportWorkerFunction"):
+            _, managed = policy_statements(self.template, logical_id)
+            self.assertEqual(managed, ["TableItemAccess"], logical_id)
+        table = cfn.properties(self.template, "AWS::IAM::ManagedPolicy", "TableItemAccess")
+        everything = set().union(*(actions(s) for s in table["PolicyDocument"]["Statement"]))
+        self.assertNotIn("dynamodb:Scan", everything)
+        self.assertTrue(all(a.startswith("dynamodb:") and "Table" not in a for a in everything))
+
+    def test_workers_and_apis_can_reserve_concurrency(self):
+        for logical_id, parameter in (
+            ("ImportWorkerFunction", "WorkerReservedConcurrency"),
+            ("UsersApiFunction", "ApiReservedConcurrency"),
+            ("ImportsApiFunction", "ApiReservedConcurrency"),
+            ("DeviceActivationFunction", "ApiReservedConcurrency"),
+        ):
+            props = cfn.properties(self.template, "AWS::Serverless::Function", logical_id)
+            self.assertIn(parameter, str(props["ReservedConcurrentExecutions"]), logical_id)
+
     def test_the_scim_authorizer_only_reads_one_item(self):
         statements, managed = policy_statements(self.template, "ScimAuthorizerFunction")
         self.assertEqual(managed, [])
