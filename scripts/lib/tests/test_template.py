@@ -63,34 +63,49 @@ class LeastPrivilege(unittest.TestCase):
              "expires_at"},
         )
 
-    def test_each_function_has_the_table_actions_its_ports_use(self):
-        # Each handler is generic over the store ports it uses (see its lib.rs); these are the
-        # DynamoDB calls of those ports' adapters in shared/aws. The users API and the worker
-        # use every port, so they keep the whole item-level policy (no Scan, no table admin).
+    def test_each_function_has_exactly_the_actions_its_code_calls(self):
+        # Each handler is generic over the ports it uses (its lib.rs); these are the calls of
+        # those ports' adapters in shared/aws. A new action in the template, or a shared
+        # policy on a narrow function, fails here: add the call to the code first, then here.
+        table = "TableItemAccess"
         expected = {
-            "ImportsApiFunction": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
-            "ActivationSenderFunction": {
-                "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-            },
-            "DeviceActivationFunction": {
-                "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem",
-            },
-            "ScimAuthorizerFunction": {"dynamodb:GetItem"},
+            "UsersApiFunction": ({table}, {"sns:Publish", "s3:PutObject", "s3:GetObject",
+                                           "s3:DeleteObject"}),
+            "ImportsApiFunction": (set(), {"dynamodb:GetItem", "dynamodb:PutItem",
+                                           "dynamodb:Query", "s3:PutObject", "s3:GetObject",
+                                           "sqs:SendMessage"}),
+            "ImportWorkerFunction": ({table}, {"s3:GetObject", "s3:GetObjectVersion",
+                                               "s3:PutObject", "s3:DeleteObject",
+                                               "s3:ListBucket", "sns:Publish",
+                                               "sqs:SendMessage"}),
+            "ActivationSenderFunction": (set(), {"dynamodb:GetItem", "dynamodb:PutItem",
+                                                 "dynamodb:UpdateItem", "sns:Publish",
+                                                 "ses:SendEmail"}),
+            "DeviceActivationFunction": (set(), {"dynamodb:GetItem", "dynamodb:BatchGetItem",
+                                                 "dynamodb:UpdateItem"}),
+            "ScimAuthorizerFunction": (set(), {"dynamodb:GetItem"}),
         }
-        for logical_id, actions_wanted in expected.items():
+        functions = {
+            logical_id for logical_id, r in self.template["Resources"].items()
+            if r["Type"] == "AWS::Serverless::Function"
+        }
+        self.assertEqual(functions, set(expected), "every function is pinned here")
+        for logical_id, (managed_wanted, actions_wanted) in expected.items():
             statements, managed = policy_statements(self.template, logical_id)
-            self.assertEqual(managed, [], f"{logical_id}: no shared table policy")
-            granted = {
-                a for s in statements for a in actions(s) if a.startswith("dynamodb:")
-            }
+            self.assertEqual(set(managed), managed_wanted, logical_id)
+            granted = set().union(*(actions(s) for s in statements))
             self.assertEqual(granted, actions_wanted, logical_id)
-        for logical_id in ("UsersApiFunction", "ImportWorkerFunction"):
-            _, managed = policy_statements(self.template, logical_id)
-            self.assertEqual(managed, ["TableItemAccess"], logical_id)
-        table = cfn.properties(self.template, "AWS::IAM::ManagedPolicy", "TableItemAccess")
-        everything = set().union(*(actions(s) for s in table["PolicyDocument"]["Statement"]))
+        shared = cfn.properties(self.template, "AWS::IAM::ManagedPolicy", table)
+        everything = set().union(*(actions(s) for s in shared["PolicyDocument"]["Statement"]))
         self.assertNotIn("dynamodb:Scan", everything)
         self.assertTrue(all(a.startswith("dynamodb:") and "Table" not in a for a in everything))
+
+    def test_the_imports_api_reads_only_reports(self):
+        statements, _ = policy_statements(self.template, "ImportsApiFunction")
+        reads = [s for s in statements if "s3:GetObject" in actions(s)]
+        self.assertEqual(len(reads), 1)
+        self.assertIn("/reports/*", str(reads[0]["Resource"]))
+        self.assertNotIn("/imports/*", str(reads[0]["Resource"]))
 
     def test_workers_and_apis_can_reserve_concurrency(self):
         for logical_id, parameter in (
