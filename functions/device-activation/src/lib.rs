@@ -27,7 +27,10 @@ struct ActivateBody {
 
 fn attempt(request: &Request) -> Result<ActivationAttempt, HttpError> {
     if request.method() != "POST" {
-        return Err(HttpError::MethodNotAllowed("use POST".into()));
+        return Err(HttpError::MethodNotAllowed {
+            method: request.method().to_string(),
+            allow: "POST".into(),
+        });
     }
     if request.uri().path().trim_end_matches('/') != "/v1/activate" {
         return Err(AppError::NotFound("route").into());

@@ -237,6 +237,8 @@ where
             &organisation::get_settings(store, &caller).await?,
         )),
         Route::PutTenant => {
+            // A PUT replaces every setting: an empty body is refused, not read as "defaults".
+            json_object(request)?;
             let settings: TenantSettings = json_body(request)?;
             Ok(json(
                 StatusCode::OK,

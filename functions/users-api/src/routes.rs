@@ -201,7 +201,7 @@ mod tests {
         ));
         assert!(matches!(
             resolve(&Method::PUT, "/v1/users"),
-            Err(HttpError::MethodNotAllowed(_))
+            Err(HttpError::MethodNotAllowed { .. })
         ));
         assert!(matches!(
             resolve(&Method::GET, "/v1/users//disable"),

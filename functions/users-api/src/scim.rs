@@ -120,7 +120,7 @@ fn from_http(error: HttpError) -> ScimError {
     match error {
         HttpError::App(e) => e.into(),
         HttpError::Unauthorized(why) => ScimError::unauthorized(why),
-        HttpError::MethodNotAllowed(why) => ScimError::new(405, None, why),
+        e @ HttpError::MethodNotAllowed { .. } => ScimError::new(405, None, e.to_string()),
         HttpError::PayloadTooLarge(n) => ScimError::new(
             413,
             None,

@@ -998,11 +998,23 @@ async fn departments_and_tenant_settings() {
     let bad_settings = call(
         &app,
         Call::new("PUT", "/v1/tenant")
-            .as_caller(caller)
+            .as_caller(caller.clone())
             .json(json!({"default_country": "XX"})),
     )
     .await;
     assert_eq!(bad_settings.status, 400);
+    // Found by schemathesis: an empty PUT used to reset every setting to its default.
+    let empty = call(
+        &app,
+        Call::new("PUT", "/v1/tenant").as_caller(caller.clone()),
+    )
+    .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    let kept = call(&app, Call::new("GET", "/v1/tenant").as_caller(caller)).await;
+    assert_ne!(
+        kept.json(),
+        json!(roster_domain::tenant::TenantSettings::default())
+    );
 }
 
 async fn post(app: &TestApp, caller: &Value, path: &str, body: Value) -> Reply {

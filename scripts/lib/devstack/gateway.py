@@ -179,6 +179,13 @@ def make_handler(routes, lambdas, say):
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
+        def __getattr__(self, name):
+            # Every other method (TRACE, QUERY, anything) reaches the route table too, as in
+            # API Gateway: a 404 or the function's 405, never the HTTP server's own 501 page.
+            if name.startswith("do_"):
+                return self._dispatch
+            raise AttributeError(name)
+
     return Handler
 
 

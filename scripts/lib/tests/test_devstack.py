@@ -129,7 +129,15 @@ class GatewayTest(unittest.TestCase):
     def test_unknown_routes_and_methods_are_404(self):
         token = tokens.mint("acme", ["admin"])
         self.assertEqual(self.call("GET", "/v2/users", token)[0], 404)
-        self.assertEqual(self.call("DELETE", "/v1/activate")[0], 404)
+        self.assertEqual(self.call("DELETE", "/v1/activates")[0], 404)
+
+    def test_any_method_reaches_the_route_table(self):
+        # Methods the HTTP server does not know (TRACE, QUERY) are routed like any other, so
+        # the function answers 405 with Allow instead of the server's own 501 page.
+        request = urllib.request.Request(self.url + "/v1/activate", method="QUERY")
+        with urllib.request.urlopen(request) as r:
+            self.assertEqual(r.status, 200)
+        self.assertEqual(self.lambdas.events[-1][0], "device-activation")
 
     def test_function_failures_hide_their_details(self):
         status, body, _ = self.call("GET", "/v1/users/crash", tokens.mint("acme", ["admin"]))

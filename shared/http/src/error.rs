@@ -11,8 +11,9 @@ pub enum HttpError {
     /// No usable identity in the verified claims.
     #[error("{0}")]
     Unauthorized(String),
-    #[error("{0}")]
-    MethodNotAllowed(String),
+    /// The methods the path has go in the `Allow` header.
+    #[error("{method} is not allowed here; use {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
 }

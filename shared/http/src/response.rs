@@ -99,10 +99,10 @@ fn parts(error: &HttpError) -> (StatusCode, &'static str, String, &[FieldError])
     match error {
         HttpError::App(e) => app_parts(e),
         HttpError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone(), &[]),
-        HttpError::MethodNotAllowed(m) => (
+        HttpError::MethodNotAllowed { .. } => (
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            m.clone(),
+            error.to_string(),
             &[],
         ),
         HttpError::PayloadTooLarge(_) => (
@@ -126,6 +126,7 @@ pub fn error_response(error: &HttpError) -> Response<Body> {
     let headers: Vec<(&str, String)> = match error {
         HttpError::App(AppError::Throttled) => vec![("retry-after", "1".to_owned())],
         HttpError::Unauthorized(_) => vec![("www-authenticate", "Bearer".to_owned())],
+        HttpError::MethodNotAllowed { allow, .. } => vec![("allow", allow.clone())],
         _ => vec![],
     };
     build(status, body.to_string(), &headers)

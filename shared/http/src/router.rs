@@ -63,9 +63,9 @@ pub fn resolve<'p, R: Copy>(
         .map(|(_, route, ids)| (*route, ids.clone()))
         .ok_or_else(|| {
             let allowed: Vec<&str> = candidates.iter().map(|(m, _, _)| *m).collect();
-            HttpError::MethodNotAllowed(format!(
-                "{method} is not allowed here; use {}",
-                allowed.join(", ")
-            ))
+            HttpError::MethodNotAllowed {
+                method: method.to_string(),
+                allow: allowed.join(", "),
+            }
         })
 }
