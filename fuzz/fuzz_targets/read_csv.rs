@@ -1,5 +1,6 @@
 //! Any bytes as an uploaded CSV: the reader detects the dialect and yields rows, or refuses
-//! the file with words; it never panics, and rows stay bounded by `MAX_ROW_CELLS`.
+//! the file with words; it never panics, and a row keeps at most one cell past
+//! `MAX_ROW_CELLS` (enough to fail it), whatever the line holds.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -168,8 +168,41 @@ impl<'a> Compound<'a> {
     }
 }
 
-/// The (row, column) span of the cells of the sheet whose BOF is at `offset`.
+/// The rows and columns calamine reserves room for from a DIMENSIONS record (its own reading
+/// of it, wrapping arithmetic included: a first row after the last one wraps to billions).
+fn declared_span(data: &[u8]) -> Option<(u64, u64)> {
+    let (rf, rl, mut cf, cl) = match data.len() {
+        10 => (
+            u32::from(u16_at(data, 0)?),
+            u32::from(u16_at(data, 2)?),
+            u32::from(u16_at(data, 4)?),
+            u32::from(u16_at(data, 6)?),
+        ),
+        14 | 16 => (
+            u32_at(data, 0)?,
+            u32_at(data, 4)?,
+            u32::from(u16_at(data, 8)?),
+            u32::from(u16_at(data, 10)?),
+        ),
+        _ => return None,
+    };
+    if 0xFF < cf || cl < cf {
+        cf = 0;
+    }
+    let (start, end) = if 1 <= rl && 1 <= cl {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
+    let rows = end.0.wrapping_sub(start.0).wrapping_add(1);
+    let columns = end.1.wrapping_sub(start.1).wrapping_add(1);
+    Some((u64::from(rows), u64::from(columns)))
+}
+
+/// The (row, column) span of the sheet whose BOF is at `offset`: of its cells, or of its
+/// DIMENSIONS record where that is larger (calamine reserves room for it up front).
 fn sheet_span(stream: &[u8], offset: usize) -> Option<(u64, u64)> {
+    let mut declared = (0u64, 0u64);
     let (mut rows, mut columns) = ((u16::MAX, 0u16), (u16::MAX, 0u16));
     let mut see = |row: u16, first: u16, last: u16| {
         rows = (rows.0.min(row), rows.1.max(row));
@@ -183,6 +216,13 @@ fn sheet_span(stream: &[u8], offset: usize) -> Option<(u64, u64)> {
         let data = stream.get(at + 4..at + 4 + len as usize)?;
         match kind {
             0x000A => break,
+            0x0200 => {
+                if let Some(span) = declared_span(data)
+                    && span.0.saturating_mul(span.1) > declared.0.saturating_mul(declared.1)
+                {
+                    declared = span;
+                }
+            }
             // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: row, then column.
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
                 if let (Some(r), Some(c)) = (u16_at(data, 0), u16_at(data, 2)) {
@@ -203,13 +243,21 @@ fn sheet_span(stream: &[u8], offset: usize) -> Option<(u64, u64)> {
         }
         at += 4 + len as usize;
     }
-    if rows.0 > rows.1 {
-        return Some((0, 0));
-    }
-    Some((
-        u64::from(rows.1 - rows.0) + 1,
-        u64::from(columns.1 - columns.0) + 1,
-    ))
+    let cells = if rows.0 > rows.1 {
+        (0, 0)
+    } else {
+        (
+            u64::from(rows.1 - rows.0) + 1,
+            u64::from(columns.1 - columns.0) + 1,
+        )
+    };
+    Some(
+        if declared.0.saturating_mul(declared.1) > cells.0 * cells.1 {
+            declared
+        } else {
+            cells
+        },
+    )
 }
 
 /// Refuses an XLS calamine would expand beyond [`MAX_XLS_SPAN_CELLS`] for some sheet.
@@ -269,6 +317,23 @@ mod tests {
         // (which reads it anyway, expanding it) is handed a byte.
         assert!(outcome.is_err(), "{outcome:?}");
         assert_eq!(check_xls(found), Err(XlsRefusal::Unreadable));
+    }
+
+    #[test]
+    fn a_forged_dimensions_record_is_refused_before_calamine_reserves_for_it() {
+        // Found by `scripts/fuzz` (read_workbook, 10 minutes): calamine reserved 167 GB for
+        // the rows × columns a DIMENSIONS record declared.
+        let found = include_bytes!("../../../../fuzz/regressions/xls-forged-dimensions.xls");
+        assert!(matches!(
+            check_xls(found),
+            Err(XlsRefusal::TooWide { rows, columns }) if rows * columns > MAX_XLS_SPAN_CELLS
+        ));
+        let outcome = crate::import::sheet::read_workbook(
+            found.to_vec(),
+            crate::import::sheet::FileFormat::Xls,
+            &mut |_| true,
+        );
+        assert!(outcome.unwrap_err().0.contains("rows and"));
     }
 
     #[test]

@@ -75,8 +75,7 @@ impl Rules<'_> {
                 vec![FieldError::new(
                     "row",
                     format!(
-                        "the row has {} cells; a row may have at most {MAX_ROW_CELLS} (is a delimiter or quote missing?)",
-                        row.cells.len()
+                        "the row has more than {MAX_ROW_CELLS} cells; a row may have at most {MAX_ROW_CELLS} (is a delimiter or quote missing?)"
                     ),
                 )],
                 None,
