@@ -10,10 +10,7 @@ async fn load_group<S: DirectoryStore>(
     let id = group_id(id)?;
     groups::get_group(store, caller, &id)
         .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => ScimError::not_found(format!("no group with id '{id}'")),
-            other => other.into(),
-        })
+        .map_err(not_found_as("group", &id))
 }
 
 async fn member_ids<S: DirectoryStore>(

@@ -89,6 +89,17 @@ fn group_id(id: &str) -> Result<GroupId, ScimError> {
         .map_err(|_| ScimError::not_found(format!("no group with id '{}'", short(id))))
 }
 
+/// A use case's "not found" in SCIM words, naming the resource and the id asked for.
+fn not_found_as<'a>(
+    what: &'static str,
+    id: &'a impl std::fmt::Display,
+) -> impl FnOnce(AppError) -> ScimError + 'a {
+    move |e| match e {
+        AppError::NotFound(_) => ScimError::not_found(format!("no {what} with id '{id}'")),
+        other => other.into(),
+    }
+}
+
 fn short(text: &str) -> String {
     text.chars().take(40).collect()
 }

@@ -170,10 +170,7 @@ async fn load_user<S: DirectoryStore>(
     let id = user_id(id)?;
     users::get_writable(store, caller, &id)
         .await
-        .map_err(|e| match e {
-            AppError::NotFound(_) => ScimError::not_found(format!("no user with id '{id}'")),
-            other => other.into(),
-        })
+        .map_err(not_found_as("user", &id))
 }
 
 async fn versioned_user<S: DirectoryStore>(
