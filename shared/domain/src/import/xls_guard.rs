@@ -279,6 +279,10 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), XlsRefusal> {
         at += 4 + len as usize;
     }
     for offset in sheets {
+        // calamine slices the stream at the offset: one past its end panics.
+        if offset > stream.len() {
+            return Err(XlsRefusal::Unreadable);
+        }
         let (rows, columns) = sheet_span(&stream, offset).ok_or(XlsRefusal::Unreadable)?;
         if rows.saturating_mul(columns) > MAX_XLS_SPAN_CELLS {
             return Err(XlsRefusal::TooWide { rows, columns });
@@ -334,6 +338,21 @@ mod tests {
             &mut |_| true,
         );
         assert!(outcome.unwrap_err().0.contains("rows and"));
+    }
+
+    #[test]
+    fn a_sheet_offset_past_the_stream_is_refused_before_calamine_slices_at_it() {
+        // Found by `scripts/fuzz` (read_workbook, after the two fixes above): calamine
+        // panicked slicing its stream at a sheet offset beyond it (an abort in release).
+        let found =
+            include_bytes!("../../../../fuzz/regressions/xls-sheet-offset-past-the-end.xls");
+        assert_eq!(check_xls(found), Err(XlsRefusal::Unreadable));
+        let outcome = crate::import::sheet::read_workbook(
+            found.to_vec(),
+            crate::import::sheet::FileFormat::Xls,
+            &mut |_| true,
+        );
+        assert!(outcome.is_err());
     }
 
     #[test]
