@@ -356,8 +356,20 @@ pub fn read_workbook(
             }
         }
     }
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|_| not_a_workbook())?;
+    // calamine parses an XLS's records, formulas included, as it opens it, and some damaged
+    // records make it index past them and panic (found by the read_workbook fuzz target): a
+    // panic there means a damaged file, not a dead worker (release builds unwind for this).
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+    }));
+    let mut workbook = match opened {
+        Ok(Ok(workbook)) => workbook,
+        Ok(Err(_)) => return Err(not_a_workbook()),
+        Err(_) => {
+            tracing::warn!("calamine panicked opening a workbook; refused as damaged");
+            return Err(not_a_workbook());
+        }
+    };
     let first = workbook
         .sheet_names()
         .first()
@@ -415,6 +427,20 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_workbook_calamine_panics_on_is_refused_as_damaged() {
+        // Found by `scripts/fuzz` (read_workbook): a formula whose length runs past its record.
+        let found = include_bytes!("../../../../fuzz/regressions/xls-formula-past-its-record.xls");
+        // The guard lets it through: it is calamine that panics, and the panic that is caught.
+        assert_eq!(crate::import::xls_guard::check_xls(found), Ok(()));
+        let error = read_workbook(found.to_vec(), FileFormat::Xls, &mut |_| true).unwrap_err();
+        assert!(
+            error.0.contains("not a readable spreadsheet"),
+            "{}",
+            error.0
+        );
     }
 
     #[test]
