@@ -15,6 +15,9 @@ pub const MAX_ROWS: u64 = 1_000_000;
 /// Cells a data row may have: a row with more fails alone (its report line keeps the first
 /// ones), so one broken line cannot blow up the job's memory or its report.
 pub const MAX_ROW_CELLS: usize = 1_000;
+/// Header cells read: enough to name every stray column of a real sheet in the warnings,
+/// bounded so a header line of delimiters cannot become millions of strings.
+pub const MAX_HEADER_CELLS: usize = 100_000;
 /// What the parts of an XLSX/ODS may inflate to in total (zip-bomb guard).
 pub const MAX_UNPACKED_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -157,13 +160,18 @@ pub fn read_csv<R: Read>(
                 )));
             }
         }
-        // One cell past the limit is enough to fail the row: a line of a million delimiters
+        // One cell past the limit is enough to fail a row: a line of a million delimiters
         // must not become a million strings (found by the read_csv fuzz target).
+        let limit = if header_seen {
+            MAX_ROW_CELLS + 1
+        } else {
+            MAX_HEADER_CELLS
+        };
         let row = Row {
             number: record.position().map_or(line, |p| p.line()),
             cells: record
                 .iter()
-                .take(MAX_ROW_CELLS + 1)
+                .take(limit)
                 .map(|c| c.trim_start_matches('\u{feff}').to_owned())
                 .collect(),
         };
