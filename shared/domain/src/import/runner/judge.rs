@@ -23,6 +23,9 @@ fn key_hash(text: &str) -> u64 {
 pub(super) struct SeenKeys {
     logins: HashMap<u64, u64>,
     emails: HashMap<u64, u64>,
+    /// Extensions and MAC addresses are unique in the tenant too: within a file the first
+    /// row to claim one keeps it (rather than whichever write lands first).
+    devices: HashMap<String, u64>,
 }
 
 impl SeenKeys {
@@ -43,10 +46,40 @@ impl SeenKeys {
                 format!("is a duplicate of row {first} in this file"),
             ));
         }
+        let device_keys: Vec<(String, String)> = user
+            .profile
+            .devices
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| {
+                let extension = (
+                    format!("devices[{i}].extension"),
+                    format!("ext:{}", d.extension),
+                );
+                let mac = d.mac_address.as_ref().map(|m| {
+                    (
+                        format!("devices[{i}].mac_address"),
+                        format!("mac:{m}").to_lowercase(),
+                    )
+                });
+                std::iter::once(extension).chain(mac)
+            })
+            .collect();
+        for (field, key) in &device_keys {
+            if let Some(first) = self.devices.get(key) {
+                errors.push(FieldError::new(
+                    field.as_str(),
+                    format!("is a duplicate of row {first} in this file"),
+                ));
+            }
+        }
         if errors.is_empty() {
             self.logins.insert(login, row);
             if let Some(e) = email {
                 self.emails.insert(e, row);
+            }
+            for (_, key) in device_keys {
+                self.devices.insert(key, row);
             }
         }
         errors
