@@ -13,3 +13,4 @@ pub mod runner;
 pub mod sheet;
 pub mod sweep;
 pub mod xls_guard;
+pub mod zip_guard;

@@ -3,7 +3,7 @@
 //! person typed: numbers that are phone numbers or IMEIs keep all their digits, with no `.0`
 //! and no exponent.
 
-use std::io::{BufRead, BufReader, Cursor, Read, Seek};
+use std::io::{BufRead, BufReader, Cursor, Read};
 
 use calamine::{Data, DataRef, Reader, Sheets};
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
@@ -242,27 +242,36 @@ impl Lossy for Data {
     }
 }
 
-/// Refuses zip containers that would inflate beyond [`MAX_UNPACKED_BYTES`] (zip bombs).
-fn check_zip<RS: Read + Seek>(data: RS) -> Result<(), ReadError> {
-    let mut archive = zip::ZipArchive::new(data).map_err(|_| not_a_workbook())?;
-    let total = match archive.decompressed_size() {
-        Some(total) => total,
-        None => {
-            let mut total = 0u128;
-            for i in 0..archive.len() {
-                let entry = archive.by_index_raw(i).map_err(|_| not_a_workbook())?;
-                total += u128::from(entry.size());
-            }
-            total
-        }
+/// Refuses an XLSX or ODS that would make calamine allocate by a size the file made up.
+fn refuse_hostile_zip(bytes: &[u8], format: FileFormat) -> Result<(), ReadError> {
+    use crate::import::zip_guard::{
+        MAX_SHARED_STRINGS, MAX_SHARED_STRINGS_BYTES, ZipRefusal, check_zip_workbook,
     };
-    if total > u128::from(MAX_UNPACKED_BYTES) {
-        return Err(read_error(format!(
+    const MB: u64 = 1024 * 1024;
+    match check_zip_workbook(bytes, format) {
+        Ok(()) => Ok(()),
+        Err(ZipRefusal::Unreadable) => Err(not_a_workbook()),
+        Err(ZipRefusal::UnpacksTooLarge) => Err(read_error(format!(
             "the file would unpack to more than {} GB: it is refused",
             MAX_UNPACKED_BYTES >> 30
-        )));
+        ))),
+        Err(ZipRefusal::SizesLie) => Err(read_error(
+            "the file is damaged: a part unpacks to more than its recorded size (save it again from your spreadsheet program)",
+        )),
+        Err(ZipRefusal::SharedStrings { declared, held, .. }) if declared > held => {
+            Err(read_error(format!(
+                "the file is damaged: it declares {declared} texts but holds {held} (save it again from your spreadsheet program)"
+            )))
+        }
+        Err(ZipRefusal::SharedStrings { bytes, held, .. }) => Err(read_error(format!(
+            "the workbook's texts take {} MB in {held} distinct values, more than an import reads ({} MB, {MAX_SHARED_STRINGS} values): split it, or save it as CSV",
+            bytes.div_ceil(MB),
+            MAX_SHARED_STRINGS_BYTES / MB
+        ))),
+        Err(ZipRefusal::TooManyCells { cells }) => Err(read_error(format!(
+            "the workbook's sheets hold about {cells} cells with repeated and empty ones counted, more than an ODS import reads: delete the cells outside the table, or save it as CSV or XLSX, which are read row by row"
+        ))),
     }
-    Ok(())
 }
 
 fn not_a_workbook() -> ReadError {
@@ -349,7 +358,7 @@ pub fn read_workbook(
         return Err(read_error("the file is empty"));
     }
     if matches!(format, FileFormat::Xlsx | FileFormat::Ods) {
-        check_zip(Cursor::new(&bytes))?;
+        refuse_hostile_zip(&bytes, format)?;
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         // calamine expands every sheet of an XLS densely when it opens it.
@@ -360,6 +369,11 @@ pub fn read_workbook(
             Err(XlsRefusal::TooWide { rows, columns }) => {
                 return Err(read_error(format!(
                     "a sheet's cells span {rows} rows and {columns} columns, more than an import reads: delete the cells outside the table (far below or to the right of it) and upload it again"
+                )));
+            }
+            Err(XlsRefusal::SheetsTooLarge { cells }) => {
+                return Err(read_error(format!(
+                    "the workbook's sheets span {cells} cells together, more than an import reads: keep the users' sheet alone in the file, or save it as CSV"
                 )));
             }
         }

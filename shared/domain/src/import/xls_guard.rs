@@ -21,6 +21,8 @@ pub enum XlsRefusal {
     Unreadable,
     /// A sheet's cells span this many rows and columns.
     TooWide { rows: u64, columns: u64 },
+    /// The sheets together span this many cells (calamine holds every sheet at once).
+    SheetsTooLarge { cells: u64 },
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
@@ -260,7 +262,7 @@ fn sheet_span(stream: &[u8], offset: usize) -> Option<(u64, u64)> {
     )
 }
 
-/// Refuses an XLS calamine would expand beyond [`MAX_XLS_SPAN_CELLS`] for some sheet.
+/// Refuses an XLS calamine would expand beyond [`MAX_XLS_SPAN_CELLS`], for one sheet or all.
 pub fn check_xls(bytes: &[u8]) -> Result<(), XlsRefusal> {
     let compound = Compound::open(bytes).ok_or(XlsRefusal::Unreadable)?;
     let stream = compound.workbook().ok_or(XlsRefusal::Unreadable)?;
@@ -278,14 +280,20 @@ pub fn check_xls(bytes: &[u8]) -> Result<(), XlsRefusal> {
         }
         at += 4 + len as usize;
     }
+    let mut total = 0u64;
     for offset in sheets {
         // calamine slices the stream at the offset: one past its end panics.
         if offset > stream.len() {
             return Err(XlsRefusal::Unreadable);
         }
         let (rows, columns) = sheet_span(&stream, offset).ok_or(XlsRefusal::Unreadable)?;
-        if rows.saturating_mul(columns) > MAX_XLS_SPAN_CELLS {
+        let span = rows.saturating_mul(columns);
+        if span > MAX_XLS_SPAN_CELLS {
             return Err(XlsRefusal::TooWide { rows, columns });
+        }
+        total = total.saturating_add(span);
+        if total > MAX_XLS_SPAN_CELLS {
+            return Err(XlsRefusal::SheetsTooLarge { cells: total });
         }
     }
     Ok(())
