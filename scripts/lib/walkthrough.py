@@ -5,6 +5,9 @@ The block between `<!-- walkthrough -->` and `<!-- /walkthrough -->` is run by b
 stack is left alone), and its output must show what the README promises: both jobs done, the
 error report with its rows, the activation texts. The stack is torn down however it ends.
 
+On the same stack it then runs the short API fuzz (`scripts/api-fuzz`, schemathesis from
+docs/openapi.json, every operation, every check): it must find nothing.
+
 Usage: walkthrough.py   (from scripts/test, with the venv's python)
 """
 
@@ -17,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 900
+# Examples per operation of the short API fuzz run (well over 1,000 cases with the coverage
+# phase); `scripts/api-fuzz` alone runs 25.
+API_FUZZ_EXAMPLES = 3
 
 
 def free_port():
@@ -64,14 +70,12 @@ def main():
     for name in ("AWS_ENDPOINT_URL", "ROSTER_TABLE", "ROSTER_IMPORT_BUCKET", "ROSTER_TOPIC_ARN"):
         env.pop(name, None)
     script = "set -euo pipefail\n" + walkthrough_block()
+    fuzz = None
     try:
-        run = subprocess.run(
-            ["bash", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_SECONDS,
-        )
-        output, status = run.stdout, run.returncode
-    except subprocess.TimeoutExpired as e:
-        output, status = (e.stdout or b"").decode() if isinstance(e.stdout, bytes) else (e.stdout or ""), "timeout"
+        output, status = run_captured(["bash", "-c", script], env)
+        if status == 0:
+            # The short API fuzz run, on the same stack.
+            fuzz = run_captured([str(ROOT / "scripts" / "api-fuzz"), str(API_FUZZ_EXAMPLES)], env)
     finally:
         subprocess.run([str(ROOT / "scripts" / "dev"), "down"], cwd=ROOT, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -87,6 +91,24 @@ def main():
             print(f"  missing from the output: {why}")
         sys.exit(1)
     print(f"walkthrough: every step of the README worked ({len(EXPECTED)} checks)")
+    fuzz_output, fuzz_status = fuzz
+    cases = re.search(r"\d+ generated[^\n]*", fuzz_output)
+    if fuzz_status != 0:
+        print(fuzz_output[-20000:])
+        print(f"api fuzz: FAILED (exit {fuzz_status})")
+        sys.exit(1)
+    print(f"api fuzz: no failures ({cases.group(0) if cases else 'no case count printed'})")
+
+
+def run_captured(argv, env):
+    """(output, exit status or "timeout") of a command run from the repository root."""
+    try:
+        run = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_SECONDS)
+        return run.stdout, run.returncode
+    except subprocess.TimeoutExpired as e:
+        output = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        return output, "timeout"
 
 
 if __name__ == "__main__":

@@ -90,6 +90,29 @@ async fn the_openapi_document_lists_exactly_the_routes() {
     assert_eq!(documented, routed);
 }
 
+/// The document lists exactly the countries the API takes, so a client (or a fuzzer) reading
+/// it never sends a code that is refused.
+#[test]
+fn the_documented_countries_are_the_ones_the_api_takes() {
+    let doc: Value = serde_json::from_str(users_api::OPENAPI).unwrap();
+    let documented: Vec<&str> =
+        doc["components"]["schemas"]["TenantSettings"]["properties"]["default_country"]["enum"]
+            .as_array()
+            .map(|codes| codes.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+    let letters = || (b'A'..=b'Z').map(char::from);
+    let taken: Vec<String> = letters()
+        .flat_map(|a| letters().map(move |b| format!("{a}{b}")))
+        .filter(|code| roster_domain::tenant::Country::parse(code).is_some())
+        .collect();
+    assert_eq!(
+        documented,
+        taken,
+        "the enum should be {}",
+        serde_json::to_string(&taken).unwrap()
+    );
+}
+
 #[tokio::test]
 async fn users_lifecycle_with_etags() {
     let app = app().await;

@@ -4,7 +4,7 @@ use lambda_http::{Body, Request};
 
 use crate::error::HttpError;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -30,13 +30,34 @@ fn syntax(e: &serde_json::Error) -> HttpError {
     ))
 }
 
+/// JSON (and JSON Schema's `integer`) does not tell `3.0` from `3`; clients that write whole
+/// numbers with a fraction mean the integer, so integer fields take them.
+fn whole_numbers_as_integers(mut value: Value) -> Value {
+    fn visit(value: &mut Value) {
+        match value {
+            Value::Number(n) if n.is_f64() => {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                // Exactly representable integers only (|f| < 2^53).
+                if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+                    *n = Number::from(f as i64);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(visit),
+            Value::Object(members) => members.values_mut().for_each(visit),
+            _ => {}
+        }
+    }
+    visit(&mut value);
+    value
+}
+
 /// The body as a JSON object (for bodies checked field by field, like users).
 pub fn json_object(request: &Request) -> Result<Map<String, Value>, HttpError> {
     let text = text(request)?;
     if text.trim().is_empty() {
         return Err(HttpError::bad_request("a JSON object body is required"));
     }
-    match serde_json::from_str::<Value>(text) {
+    match serde_json::from_str::<Value>(text).map(whole_numbers_as_integers) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(HttpError::bad_request(
             "the request body must be a JSON object",
@@ -51,7 +72,7 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, HttpError>
     let text = text(request)?;
     let text = if text.trim().is_empty() { "{}" } else { text };
     let value: Value = serde_json::from_str(text).map_err(|e| syntax(&e))?;
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    serde_path_to_error::deserialize(whole_numbers_as_integers(value)).map_err(|e| {
         let field = e.path().to_string();
         let message = e.into_inner().to_string();
         if field == "." {
@@ -60,4 +81,24 @@ pub fn json_body<T: DeserializeOwned>(request: &Request) -> Result<T, HttpError>
             HttpError::bad_field(field, message)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_with_a_fraction_are_integers_and_others_stay_as_they_are() {
+        let value = whole_numbers_as_integers(json!({
+            "content_length": 40410.0, "rules": [{"ring_seconds": 20.0}], "negative": -3.0,
+            "half": 2.5, "huge": 1e300, "text": "3.0"
+        }));
+        assert_eq!(value["content_length"].as_u64(), Some(40410));
+        assert_eq!(value["rules"][0]["ring_seconds"].as_u64(), Some(20));
+        assert_eq!(value["negative"].as_i64(), Some(-3));
+        assert_eq!(value["half"].as_f64(), Some(2.5));
+        assert!(value["huge"].is_f64());
+        assert_eq!(value["text"], "3.0");
+    }
 }
