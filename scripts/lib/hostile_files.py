@@ -10,12 +10,9 @@ go to stdout and .roster/hostile/results.md (docs/security.md keeps the last run
 Usage: hostile_files.py [name-substring...]   (from scripts/hostile-files)
 """
 
-import csv
 import hashlib
-import io
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -25,18 +22,12 @@ from pathlib import Path
 import cfn
 import hostile_corpus
 from bench_import import api, peak_rss_mb, worker_pids
-from devstack.config import ROOT, STATE, TEMPLATE
+from devstack.config import ROOT, STATE, TEMPLATE, isolated_stack_env
 
 WORK = STATE / "hostile"
 FILES = WORK / "files"
 DONE = ("completed", "completed_with_errors", "failed", "cancelled")
 CASE_TIMEOUT = 900
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def worker_memory_mb():
@@ -71,15 +62,7 @@ def hold_worker_to(limit_bytes):
 
 class Stack:
     def __init__(self):
-        self.env = {
-            **os.environ,
-            "ROSTER_API_PORT": str(free_port()),
-            "ROSTER_AWS_PORT": str(free_port()),
-            "ROSTER_LAMBDA_PORT": str(free_port()),
-            "ROSTER_DEV_STATE_DIR": str(WORK / "stack"),
-        }
-        for name in ("AWS_ENDPOINT_URL", "ROSTER_TABLE", "ROSTER_IMPORT_BUCKET", "ROSTER_TOPIC_ARN"):
-            self.env.pop(name, None)
+        self.env = isolated_stack_env(WORK / "stack")
         os.environ.update({k: self.env[k] for k in ("ROSTER_API_PORT", "ROSTER_AWS_PORT", "ROSTER_LAMBDA_PORT")})
         from devstack.config import Settings
         self.settings = Settings.from_environment()

@@ -11,24 +11,18 @@ schemathesis from docs/openapi.json, every operation, every check): it must find
 Usage: walkthrough.py   (from scripts/test, with the venv's python)
 """
 
-import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from devstack.config import isolated_stack_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 900
 # Examples per operation of the short API fuzz run (well over 1,000 cases with the coverage
 # phase); `scripts/api-fuzz` alone runs 25.
 API_FUZZ_EXAMPLES = 3
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def walkthrough_block():
@@ -60,15 +54,7 @@ EXPECTED = [
 
 def main():
     state = ROOT / ".roster" / "walkthrough"
-    env = {
-        **os.environ,
-        "ROSTER_API_PORT": str(free_port()),
-        "ROSTER_AWS_PORT": str(free_port()),
-        "ROSTER_LAMBDA_PORT": str(free_port()),
-        "ROSTER_DEV_STATE_DIR": str(state),
-    }
-    for name in ("AWS_ENDPOINT_URL", "ROSTER_TABLE", "ROSTER_IMPORT_BUCKET", "ROSTER_TOPIC_ARN"):
-        env.pop(name, None)
+    env = isolated_stack_env(state)
     script = "set -euo pipefail\n" + walkthrough_block()
     fuzz = None
     try:

@@ -1,6 +1,7 @@
 """Where the local stack listens and what its resources are called."""
 
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,3 +89,24 @@ class Settings:
         if logical_id not in names:
             raise SystemExit(f"scripts/dev does not know how to run {logical_id} locally")
         return names[logical_id]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def isolated_stack_env(state_dir):
+    """The environment for a second stack beside a developer's (the walkthrough, the hostile
+    files): free ports, its own state directory, none of a running stack's variables."""
+    env = {
+        **os.environ,
+        "ROSTER_API_PORT": str(free_port()),
+        "ROSTER_AWS_PORT": str(free_port()),
+        "ROSTER_LAMBDA_PORT": str(free_port()),
+        "ROSTER_DEV_STATE_DIR": str(state_dir),
+    }
+    for name in ("AWS_ENDPOINT_URL", "ROSTER_TABLE", "ROSTER_IMPORT_BUCKET", "ROSTER_TOPIC_ARN"):
+        env.pop(name, None)
+    return env
