@@ -84,9 +84,21 @@ def main():
     cases = re.search(r"\d+ generated[^\n]*", fuzz_output)
     if fuzz_status != 0:
         print(fuzz_output[-20000:])
+        print_server_errors(state / "dev.log")
         print(f"api fuzz: FAILED (exit {fuzz_status})")
         sys.exit(1)
     print(f"api fuzz: no failures ({cases.group(0) if cases else 'no case count printed'})")
+
+
+def print_server_errors(log):
+    """The stack's own account of each 5xx (the gateway's note) and of function restarts, which
+    the fuzzer's report cannot show: in CI this is the only trace of why a function failed."""
+    if not log.exists():
+        return
+    lines = log.read_text(errors="replace").splitlines()
+    telling = [line for line in lines if re.search(r"-> 5\d\d |command killed|panicked", line)]
+    print(f"---- the stack's 5xx answers and function restarts ({len(telling)}) ----")
+    print("\n".join(telling[-60:]))
 
 
 def run_captured(argv, env):

@@ -156,6 +156,7 @@ def start(stack):
     say("dev", f"serving {', '.join(wiring.functions)} with cargo lambda watch")
     stack.spawn("lambda", [
         str(VENV_BIN / "cargo-lambda"), "lambda", "watch", *profile,
+        *([] if s.reload else ["--ignore-changes"]),
         "--invoke-address", "127.0.0.1", "--invoke-port", str(s.lambda_port),
     ], env=env)
     lambdas = Lambdas(s.lambda_port)

@@ -28,6 +28,10 @@ class Settings:
     continuation_queue: str = "roster-import-continuations"
     dead_letter_queue: str = "roster-dead-letters"
     email_from: str = "no-reply@roster.example"
+    # `cargo lambda watch` rebuilds and restarts every function when a file under the
+    # repository changes: what a developer wants, and a stray 500 for whatever was in flight.
+    # Stacks that run checks (the walkthrough, the API fuzz, the hostile files) turn it off.
+    reload: bool = True
 
     @staticmethod
     def from_environment():
@@ -35,6 +39,7 @@ class Settings:
             api_port=int(os.environ.get("ROSTER_API_PORT", "3000")),
             aws_port=int(os.environ.get("ROSTER_AWS_PORT", "4566")),
             lambda_port=int(os.environ.get("ROSTER_LAMBDA_PORT", "9000")),
+            reload=os.environ.get("ROSTER_DEV_RELOAD", "1") != "0",
         )
 
     @property
@@ -106,6 +111,7 @@ def isolated_stack_env(state_dir):
         "ROSTER_AWS_PORT": str(free_port()),
         "ROSTER_LAMBDA_PORT": str(free_port()),
         "ROSTER_DEV_STATE_DIR": str(state_dir),
+        "ROSTER_DEV_RELOAD": "0",
     }
     for name in ("AWS_ENDPOINT_URL", "ROSTER_TABLE", "ROSTER_IMPORT_BUCKET", "ROSTER_TOPIC_ARN"):
         env.pop(name, None)

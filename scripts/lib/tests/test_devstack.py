@@ -4,6 +4,7 @@ import json
 import threading
 import time
 import unittest
+import unittest.mock
 import urllib.error
 import urllib.request
 
@@ -162,8 +163,17 @@ class WiringTest(unittest.TestCase):
         self.assertEqual(set(wiring.functions), crates, "every function crate is deployed and run locally")
 
 
-if __name__ == "__main__":
-    unittest.main()
+class CheckingStacks(unittest.TestCase):
+    def test_stacks_that_run_checks_do_not_reload_on_file_changes(self):
+        # A reload restarts every function; in the API fuzz it turned whatever was in flight
+        # into a 500 (Hypothesis's cache was changing under the repository).
+        env = config.isolated_stack_env(config.STATE / "unused")
+        with unittest.mock.patch.dict("os.environ", env, clear=True):
+            self.assertFalse(config.Settings.from_environment().reload)
+        with unittest.mock.patch.dict("os.environ", {}, clear=True):
+            self.assertTrue(config.Settings.from_environment().reload, "a developer's stack reloads")
+        self.assertNotEqual({env["ROSTER_API_PORT"], env["ROSTER_AWS_PORT"]}, {"3000", "4566"})
+
 
 
 class S3Notifications(unittest.TestCase):
@@ -199,3 +209,7 @@ class S3Notifications(unittest.TestCase):
         sequencer = lambda e: e["Records"][0]["s3"]["object"]["sequencer"]
         self.assertEqual(sequencer(first), sequencer(again))
         self.assertNotEqual(sequencer(first), sequencer(other))
+
+
+if __name__ == "__main__":
+    unittest.main()
