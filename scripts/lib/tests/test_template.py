@@ -122,16 +122,19 @@ class LeastPrivilege(unittest.TestCase):
         self.assertEqual(managed, [])
         self.assertEqual(set().union(*(actions(s) for s in statements)), {"dynamodb:GetItem"})
 
-    def test_no_statement_grants_every_resource_but_sms(self):
+    def test_no_statement_grants_every_resource(self):
         for logical_id, resource in self.template["Resources"].items():
             if resource["Type"] != "AWS::Serverless::Function":
                 continue
             statements, _ = policy_statements(self.template, logical_id)
             for statement in statements:
-                if statement["Resource"] == "*":
-                    # SMS to a phone number has no ARN to name (sns:Publish only).
-                    self.assertEqual(actions(statement), {"sns:Publish"}, logical_id)
+                self.assertNotEqual(statement.get("Resource"), "*", logical_id)
+                if "NotResource" in statement:
+                    # SMS to a phone number has no ARN to name: the sender may publish to
+                    # anything that is not an SNS ARN, i.e. only to phone numbers.
                     self.assertEqual(logical_id, "ActivationSenderFunction")
+                    self.assertEqual(actions(statement), {"sns:Publish"})
+                    self.assertEqual(statement["NotResource"], "arn:${AWS::Partition}:sns:*:*:*")
 
 
 if __name__ == "__main__":
