@@ -107,15 +107,24 @@ class LeastPrivilege(unittest.TestCase):
         self.assertIn("/reports/*", str(reads[0]["Resource"]))
         self.assertNotIn("/imports/*", str(reads[0]["Resource"]))
 
-    def test_workers_and_apis_can_reserve_concurrency(self):
-        for logical_id, parameter in (
-            ("ImportWorkerFunction", "WorkerReservedConcurrency"),
-            ("UsersApiFunction", "ApiReservedConcurrency"),
-            ("ImportsApiFunction", "ApiReservedConcurrency"),
-            ("DeviceActivationFunction", "ApiReservedConcurrency"),
-        ):
+    def test_every_function_can_reserve_concurrency(self):
+        reservations = {
+            "ImportWorkerFunction": "WorkerReservedConcurrency",
+            "UsersApiFunction": "ApiReservedConcurrency",
+            "ImportsApiFunction": "ApiReservedConcurrency",
+            "DeviceActivationFunction": "ApiReservedConcurrency",
+            "ScimAuthorizerFunction": "ApiReservedConcurrency",
+            "ActivationSenderFunction": "SenderReservedConcurrency",
+        }
+        functions = {
+            logical_id for logical_id, r in self.template["Resources"].items()
+            if r["Type"] == "AWS::Serverless::Function"
+        }
+        self.assertEqual(functions, set(reservations), "every function is pinned here")
+        for logical_id, parameter in reservations.items():
             props = cfn.properties(self.template, "AWS::Serverless::Function", logical_id)
             self.assertIn(parameter, str(props["ReservedConcurrentExecutions"]), logical_id)
+            self.assertIn(parameter, self.template["Parameters"])
 
     def test_the_scim_authorizer_only_reads_one_item(self):
         statements, managed = policy_statements(self.template, "ScimAuthorizerFunction")
