@@ -28,6 +28,21 @@ pub fn hand_over_after(left: Duration) -> Duration {
     left.saturating_sub(HAND_OVER_MARGIN.min(left / 4))
 }
 
+/// The worker's timeout in the template (`ImportWorkerFunction.Timeout`).
+pub const TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Time left in an invocation whose runtime gave `deadline_ms` (Unix ms) at `now_ms`.
+/// Lambda's deadline always lies ahead. `cargo lambda watch` sends the constant 600,000 (ten
+/// minutes after the epoch, not a time), which read as "none left" and made the local worker
+/// hand over after every chunk; a deadline already behind is such a runtime's, so the
+/// invocation gets the template's timeout instead.
+pub fn time_left(deadline_ms: u64, now_ms: u64) -> Duration {
+    if deadline_ms <= now_ms {
+        return TIMEOUT;
+    }
+    Duration::from_millis(deadline_ms - now_ms).min(TIMEOUT)
+}
+
 pub struct Worker<S, F, P, C> {
     pub store: S,
     pub files: F,
@@ -221,5 +236,22 @@ mod tests {
         assert_eq!(hand_over_after(secs(120)), secs(90));
         assert_eq!(hand_over_after(secs(30)), Duration::from_millis(22_500));
         assert_eq!(hand_over_after(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_deadline_ahead_is_kept_and_one_behind_is_a_local_runtime_without_one() {
+        let now = 1_780_000_000_000;
+        assert_eq!(
+            time_left(now + 899_500, now),
+            Duration::from_millis(899_500)
+        );
+        assert_eq!(time_left(now + 1, now), Duration::from_millis(1));
+        // cargo lambda watch's constant, and a deadline that is exactly now.
+        assert_eq!(time_left(600_000, now), TIMEOUT);
+        assert_eq!(time_left(now, now), TIMEOUT);
+        assert_eq!(
+            hand_over_after(time_left(600_000, now)),
+            Duration::from_secs(840)
+        );
     }
 }

@@ -5,9 +5,9 @@
 // compiler's default query depth when the runtime lays it out.
 #![recursion_limit = "256"]
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use import_worker::{Worker, hand_over_after};
+use import_worker::{Worker, hand_over_after, time_left};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ async fn main() -> Result<(), Error> {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let left = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+        let left = time_left(event.context.deadline, now_ms);
         let hand_over_at = Instant::now() + hand_over_after(left);
         worker
             .handle(event.payload, Some(hand_over_at))

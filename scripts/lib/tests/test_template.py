@@ -107,6 +107,14 @@ class LeastPrivilege(unittest.TestCase):
         self.assertIn("/reports/*", str(reads[0]["Resource"]))
         self.assertNotIn("/imports/*", str(reads[0]["Resource"]))
 
+    def test_the_worker_timeout_is_the_one_its_code_assumes(self):
+        # import_worker::TIMEOUT: what an invocation gets when a local runtime sends no
+        # usable deadline; it must be the deployed timeout.
+        props = cfn.properties(self.template, "AWS::Serverless::Function", "ImportWorkerFunction")
+        self.assertEqual(props["Timeout"], 900)
+        code = (TEMPLATE.parents[1] / "functions/import-worker/src/lib.rs").read_text()
+        self.assertIn("pub const TIMEOUT: Duration = Duration::from_secs(900);", code)
+
     def test_every_function_can_reserve_concurrency(self):
         reservations = {
             "ImportWorkerFunction": "WorkerReservedConcurrency",
