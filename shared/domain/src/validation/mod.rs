@@ -11,6 +11,7 @@
 
 mod draft;
 mod groups;
+mod phone_fast;
 pub(crate) mod values;
 
 use std::collections::BTreeSet;

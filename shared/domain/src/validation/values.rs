@@ -7,7 +7,7 @@ use ipnet::IpNet;
 
 use super::PickList;
 use crate::enums::ClosedSet;
-use crate::tenant::TenantSettings;
+use crate::tenant::{Country, TenantSettings};
 use crate::user::{EmailAddress, Imei, Login, PhoneNumber};
 
 pub const LOGIN_MIN: usize = 3;
@@ -97,6 +97,14 @@ pub fn check_email(raw: &str) -> Result<EmailAddress, String> {
 /// Parses a phone number; numbers without `+`/country code take the tenant's country.
 pub fn check_phone(raw: &str, settings: &TenantSettings) -> Result<PhoneNumber, String> {
     let country = settings.default_country;
+    match super::phone_fast::valid_e164(raw, country) {
+        Some(e164) => Ok(PhoneNumber::new_unchecked(e164)),
+        None => parse_phone(raw, country),
+    }
+}
+
+/// libphonenumber's reading of any text a person may type as a number.
+pub(crate) fn parse_phone(raw: &str, country: Country) -> Result<PhoneNumber, String> {
     let parsed = phonenumber::parse(Some(country.id()), raw).map_err(|_| {
         format!("'{raw}' is not a phone number (digits, optionally starting with + and the country code)")
     })?;
