@@ -10,8 +10,12 @@
 //! nothing and the full parser decides, so every error message stays the parser's. A
 //! differential test over generated numbers holds the two to the same answers.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock};
+
 use phonenumber::Metadata;
-use phonenumber::metadata::{DATABASE, Database};
+use phonenumber::metadata::{DATABASE, Descriptor};
+use regex::{Regex, RegexBuilder};
 
 use crate::tenant::Country;
 
@@ -23,22 +27,23 @@ const COUNTRY_CODE_MAX: usize = 3;
 
 /// The number's E.164 form when it is certainly valid; `None` when the full parser must decide.
 pub(crate) fn valid_e164(raw: &str, country: Country) -> Option<String> {
-    let database: &Database = &DATABASE;
-    let home = database.by_id(country.code())?;
+    let table = &*TABLE;
+    let home = table.home(country)?;
     let (plus, digits) = plain_digits(raw)?;
-    if home
-        .international_prefix()
-        .and_then(|re| re.find(&digits))
-        .is_some_and(|m| m.start() == 0)
+    let home_rules = home.rules()?;
+    if home_rules
+        .international_prefix
+        .as_ref()
+        .is_some_and(|re| re.is_match(&digits))
     {
         return None;
     }
     let (code, national) = if plus {
-        split_country_code(database, &digits)?
+        table.split_country_code(&digits)?
     } else {
         // The parser strips a country code typed in front of a national number.
-        let code = home.country_code();
-        if digits.starts_with(&code.to_string()) {
+        let code = home.meta.country_code();
+        if digits.starts_with(&*home.code_digits) {
             return None;
         }
         (code, digits.as_str())
@@ -46,20 +51,24 @@ pub(crate) fn valid_e164(raw: &str, country: Country) -> Option<String> {
     // The parser strips a national prefix (and a carrier code) by the home country's rules,
     // even after a `+`.
     if home
+        .meta
         .national_prefix()
         .is_some_and(|p| national.starts_with(p))
-        || home
-            .national_prefix_for_parsing()
-            .and_then(|re| re.find(national))
-            .is_some_and(|m| m.start() == 0)
+        || home_rules
+            .national_prefix_for_parsing
+            .as_ref()
+            .is_some_and(|re| re.is_match(national))
     {
         return None;
     }
     if !(NSN_MIN..=NSN_MAX).contains(&national.len()) {
         return None;
     }
-    let region = region_for(database, code, national)?;
-    is_known_type(region, national).then(|| format!("+{code}{national}"))
+    let region = table.region_for(code, national)?;
+    region
+        .rules()?
+        .is_known_type(national)
+        .then(|| format!("+{code}{national}"))
 }
 
 /// `+` (or not) and the digits, when the text is only digits grouped by single spaces or
@@ -88,61 +97,192 @@ fn plain_digits(raw: &str) -> Option<(bool, String)> {
     Some((plus, digits))
 }
 
-/// The parser's country code: the shortest prefix of the digits that is a calling code.
-fn split_country_code<'a>(database: &Database, digits: &'a str) -> Option<(u16, &'a str)> {
-    if digits.starts_with('0') {
-        return None;
-    }
-    (1..=COUNTRY_CODE_MAX.min(digits.len())).find_map(|len| {
-        let code: u16 = digits[..len].parse().ok()?;
-        database
-            .by_code(&code)
-            .is_some()
-            .then(|| (code, &digits[len..]))
-    })
+/// libphonenumber's metadata arranged for this path, built once per process.
+///
+/// The crate's own lookups allocate a `Vec` per call and its patterns live in a shared
+/// 100-entry LRU cache that hashes each pattern's text on every match (a third of an import's
+/// validation time, measured with perf); here every region's patterns are compiled once, on
+/// first use, and found by index.
+static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
+
+struct Table {
+    regions: Vec<Region>,
+    by_country: HashMap<&'static str, usize>,
+    /// Each calling code's regions in the order libphonenumber tries them.
+    by_code: HashMap<u16, Vec<usize>>,
 }
 
-/// The region whose metadata decides validity, as libphonenumber picks it among the regions
-/// sharing a calling code (leading digits first, else the first region the number fits).
-fn region_for<'d>(database: &'d Database, code: u16, national: &str) -> Option<&'d Metadata> {
-    let regions = database.region(&code)?;
-    if let [only] = regions.as_slice() {
-        return if *only == "001" {
-            database.by_code(&code)?.into_iter().next()
-        } else {
-            database.by_id(*only)
-        };
-    }
-    regions.into_iter().find_map(|id| {
-        let meta = database.by_id(id)?;
-        let fits = match meta.leading_digits() {
-            Some(pattern) => pattern.find(national).is_some_and(|m| m.start() == 0),
-            None => is_known_type(meta, national),
-        };
-        fits.then_some(meta)
-    })
+struct Region {
+    meta: &'static Metadata,
+    /// The calling code as text, to see it typed in front of a national number.
+    code_digits: String,
+    rules: OnceLock<Option<Rules>>,
 }
 
-/// Whether the national number is of any type the region numbers (libphonenumber's
-/// `number_type(..) != Unknown`).
-fn is_known_type(meta: &Metadata, national: &str) -> bool {
-    let d = meta.descriptors();
-    d.general().is_match(national)
-        && [
-            d.premium_rate(),
-            d.toll_free(),
-            d.shared_cost(),
-            d.voip(),
-            d.personal_number(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-            d.fixed_line(),
-            d.mobile(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|desc| desc.is_match(national))
+/// A region's patterns, anchored at the start as the crate matches them (`find` at 0).
+struct Rules {
+    international_prefix: Option<Regex>,
+    national_prefix_for_parsing: Option<Regex>,
+    leading_digits: Option<Regex>,
+    general: Pattern,
+    types: Vec<Pattern>,
+}
+
+/// A number type: its possible lengths (empty: any) and its national-number pattern.
+struct Pattern {
+    lengths: Vec<u16>,
+    national_number: Regex,
+}
+
+impl Table {
+    fn build() -> Self {
+        let database: &'static phonenumber::metadata::Database = &DATABASE;
+        let mut regions = Vec::new();
+        let mut index_of = HashMap::<*const Metadata, usize>::new();
+        let mut index = |meta: &'static Metadata| {
+            *index_of.entry(std::ptr::from_ref(meta)).or_insert_with(|| {
+                regions.push(Region {
+                    meta,
+                    code_digits: meta.country_code().to_string(),
+                    rules: OnceLock::new(),
+                });
+                regions.len() - 1
+            })
+        };
+        let by_country = database
+            .iter()
+            .map(|meta| (meta.id(), index(meta)))
+            .collect();
+        let mut by_code = HashMap::new();
+        for code in 1..10u16.pow(COUNTRY_CODE_MAX as u32) {
+            let Some(ids) = database.region(&code) else {
+                continue;
+            };
+            // A non-geographic code ("001") has entries by code only; the parser takes the first.
+            let metas: Vec<&'static Metadata> = match ids.as_slice() {
+                ["001"] => database
+                    .by_code(&code)
+                    .into_iter()
+                    .flatten()
+                    .take(1)
+                    .collect(),
+                _ => ids.iter().filter_map(|id| database.by_id(*id)).collect(),
+            };
+            by_code.insert(code, metas.into_iter().map(&mut index).collect());
+        }
+        Table {
+            regions,
+            by_country,
+            by_code,
+        }
+    }
+
+    fn home(&self, country: Country) -> Option<&Region> {
+        self.by_country
+            .get(country.code())
+            .map(|&i| &self.regions[i])
+    }
+
+    /// The parser's country code: the shortest prefix of the digits that is a calling code.
+    fn split_country_code<'a>(&self, digits: &'a str) -> Option<(u16, &'a str)> {
+        if digits.starts_with('0') {
+            return None;
+        }
+        (1..=COUNTRY_CODE_MAX.min(digits.len())).find_map(|len| {
+            let code: u16 = digits[..len].parse().ok()?;
+            self.by_code
+                .contains_key(&code)
+                .then(|| (code, &digits[len..]))
+        })
+    }
+
+    /// The region whose metadata decides validity, as libphonenumber picks it among the
+    /// regions sharing a calling code (leading digits first, else the first region the number
+    /// fits).
+    fn region_for(&self, code: u16, national: &str) -> Option<&Region> {
+        let candidates = self.by_code.get(&code)?;
+        if let [only] = candidates.as_slice() {
+            return Some(&self.regions[*only]);
+        }
+        candidates.iter().find_map(|&i| {
+            let region = &self.regions[i];
+            let rules = region.rules()?;
+            let fits = match &rules.leading_digits {
+                Some(re) => re.is_match(national),
+                None => rules.is_known_type(national),
+            };
+            fits.then_some(region)
+        })
+    }
+}
+
+impl Region {
+    /// `None` when a pattern does not compile as written here: the full parser then decides.
+    fn rules(&self) -> Option<&Rules> {
+        self.rules
+            .get_or_init(|| Rules::compile(self.meta))
+            .as_ref()
+    }
+}
+
+impl Rules {
+    fn compile(meta: &Metadata) -> Option<Self> {
+        let anchored = |source: &str| {
+            RegexBuilder::new(&format!("^(?:{source}\n)"))
+                .ignore_whitespace(true)
+                .build()
+                .ok()
+        };
+        let optional = |source: Option<&str>| match source {
+            Some(source) => anchored(source).map(Some),
+            None => Some(None),
+        };
+        let pattern = |desc: &Descriptor| {
+            Some(Pattern {
+                lengths: desc.possible_length().to_vec(),
+                national_number: anchored(desc.national_number().as_str())?,
+            })
+        };
+        let d = meta.descriptors();
+        Some(Rules {
+            international_prefix: optional(meta.international_prefix().map(|re| re.as_str()))?,
+            national_prefix_for_parsing: optional(
+                meta.national_prefix_for_parsing().map(|re| re.as_str()),
+            )?,
+            leading_digits: optional(meta.leading_digits().map(|re| re.as_str()))?,
+            general: pattern(d.general())?,
+            types: [
+                d.premium_rate(),
+                d.toll_free(),
+                d.shared_cost(),
+                d.voip(),
+                d.personal_number(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+                d.fixed_line(),
+                d.mobile(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(pattern)
+            .collect::<Option<_>>()?,
+        })
+    }
+
+    /// Whether the national number is of any type the region numbers (libphonenumber's
+    /// `number_type(..) != Unknown`).
+    fn is_known_type(&self, national: &str) -> bool {
+        self.general.is_match(national) && self.types.iter().any(|t| t.is_match(national))
+    }
+}
+
+impl Pattern {
+    /// The crate's `Descriptor::is_match`: a possible length, and the pattern from the start.
+    fn is_match(&self, national: &str) -> bool {
+        (self.lengths.is_empty() || self.lengths.contains(&(national.len() as u16)))
+            && self.national_number.is_match(national)
+    }
 }
 
 #[cfg(test)]
