@@ -16,7 +16,7 @@ use roster_domain::department::Department;
 use roster_domain::directory::group::Group;
 use roster_domain::directory::shared_contact::SharedContact;
 use roster_domain::ids::{
-    DepartmentId, GroupId, ImportJobId, PickEntryId, SharedContactId, TenantId, UserId,
+    DepartmentId, ExportJobId, GroupId, ImportJobId, PickEntryId, SharedContactId, TenantId, UserId,
 };
 use roster_domain::import::files::{ContinueJob, ImportFiles, ObjectRef, StoredObject};
 use roster_domain::import::job::ImportJob;
@@ -27,6 +27,9 @@ use roster_domain::store::{
     TenantSettingsStore, TrustUser, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
+use roster_domain::use_cases::export_job::{
+    ContinueExport, ExportFiles, ExportJob, ExportJobStore, UploadedPart,
+};
 use roster_domain::user::{EmailAddress, PhoneNumber, User};
 
 /// Which call fails: the `nth` (1-based) call of `operation` whose key contains `key_part`.
@@ -133,6 +136,43 @@ impl<F: ImportFiles> ImportFiles for FaultyFiles<F> {
     }
 }
 
+impl<F: ExportFiles> ExportFiles for FaultyFiles<F> {
+    async fn start_upload(&self, key: &str) -> Result<String, String> {
+        self.plan.check("start_upload", key)?;
+        self.inner.start_upload(key).await
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        bytes: Vec<u8>,
+    ) -> Result<String, String> {
+        self.plan.check("upload_part", key)?;
+        self.inner.upload_part(key, upload_id, number, bytes).await
+    }
+
+    async fn complete_upload(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[UploadedPart],
+    ) -> Result<(), String> {
+        self.plan.check("complete_upload", key)?;
+        self.inner.complete_upload(key, upload_id, parts).await
+    }
+
+    async fn put_export(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.plan.check("put_export", key)?;
+        self.inner.put_export(key, bytes).await
+    }
+
+    async fn export_link(&self, key: &str) -> Result<String, String> {
+        self.inner.export_link(key).await
+    }
+}
+
 /// The continuation queue with faults (operation `continue`, key = the job id).
 pub struct FaultyContinuation<C> {
     pub inner: C,
@@ -143,6 +183,13 @@ impl<C: ContinueJob> ContinueJob for FaultyContinuation<C> {
     async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
         self.plan.check("continue", &job.to_string())?;
         self.inner.continue_job(tenant, job).await
+    }
+}
+
+impl<C: ContinueExport> ContinueExport for FaultyContinuation<C> {
+    async fn continue_export(&self, tenant: &TenantId, id: &ExportJobId) -> Result<(), String> {
+        self.plan.check("continue", &id.to_string())?;
+        self.inner.continue_export(tenant, id).await
     }
 }
 
@@ -371,6 +418,22 @@ impl<S: ImportJobStore + Sync> ImportJobStore for FaultyStore<S> {
         to: time::OffsetDateTime,
     ) -> StoreResult<Vec<ImportJob>> {
         self.inner.list_jobs(tenant, from, to).await
+    }
+}
+
+impl<S: ExportJobStore + Sync> ExportJobStore for FaultyStore<S> {
+    async fn save_export(&self, expected: u64, job: &ExportJob) -> StoreResult<()> {
+        let id = job.id.to_string();
+        self.write("save_export", &id, self.inner.save_export(expected, job))
+            .await
+    }
+
+    async fn get_export(
+        &self,
+        tenant: &TenantId,
+        id: &ExportJobId,
+    ) -> StoreResult<Option<ExportJob>> {
+        self.inner.get_export(tenant, id).await
     }
 }
 

@@ -9,13 +9,16 @@
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::s3::S3EventRecord;
-use roster_aws::Continuation;
+use roster_aws::QueueMessage;
 use roster_domain::activation::PublishActivation;
-use roster_domain::ids::{ImportJobId, TenantId};
+use roster_domain::ids::{ExportJobId, ImportJobId, TenantId};
 use roster_domain::import::files::{ContinueJob, ImportFiles};
 use roster_domain::import::intake::{Holder, Intake, UploadedObject, accept_upload};
 use roster_domain::import::runner::{ImportConfig, ImportError, ImportStore, Importer, RunOutcome};
 use roster_domain::import::sweep::sweep_jobs;
+use roster_domain::use_cases::export_job::{
+    ContinueExport, ExportConfig, ExportFiles, ExportStep, Exporter,
+};
 use serde_json::Value;
 
 /// Time kept in hand at the end of an invocation to checkpoint and hand over.
@@ -49,6 +52,8 @@ pub struct Worker<S, F, P, C> {
     pub publisher: P,
     pub continuation: C,
     pub config: ImportConfig,
+    /// How export jobs handed over by the users API are written.
+    pub export: ExportConfig,
 }
 
 pub use roster_domain::import::intake::job_id_for;
@@ -57,9 +62,9 @@ use roster_domain::object_keys::decode_event_key;
 impl<S, F, P, C> Worker<S, F, P, C>
 where
     S: ImportStore,
-    F: ImportFiles,
+    F: ImportFiles + ExportFiles,
     P: PublishActivation + Sync,
-    C: ContinueJob,
+    C: ContinueJob + ContinueExport,
 {
     /// Handles an S3 event or an SQS continuation event.
     pub async fn handle(&self, event: Value, hand_over_at: Option<Instant>) -> Result<(), String> {
@@ -103,11 +108,53 @@ where
     }
 
     async fn on_continuation(&self, body: &str, config: &ImportConfig) -> Result<(), String> {
-        let Ok(c) = serde_json::from_str::<Continuation>(body) else {
-            tracing::warn!("malformed continuation ignored");
-            return Ok(());
+        match serde_json::from_str::<QueueMessage>(body) {
+            Ok(QueueMessage::Import(c)) => self.run(&c.tenant_id, &c.job_id, config).await,
+            Ok(QueueMessage::Export(c)) => self.export(&c.tenant_id, &c.export_id, config).await,
+            Err(_) => {
+                tracing::warn!("malformed continuation ignored");
+                Ok(())
+            }
+        }
+    }
+
+    /// Goes on with an export that outgrew its API request.
+    async fn export(
+        &self,
+        tenant: &TenantId,
+        id: &ExportJobId,
+        config: &ImportConfig,
+    ) -> Result<(), String> {
+        let exporter = Exporter {
+            store: &self.store,
+            files: &self.files,
+            continuation: &self.continuation,
+            config: self.export,
         };
-        self.run(&c.tenant_id, &c.job_id, config).await
+        // An export reads and writes sequentially: one invocation outlasts most of them.
+        let hand_over_at = config
+            .hand_over_at
+            .unwrap_or_else(|| Instant::now() + TIMEOUT);
+        match exporter
+            .resume(tenant, id, hand_over_at)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            ExportStep::Completed(job) => tracing::info!(
+                export_id = %id,
+                status = ?job.status,
+                rows = job.rows,
+                "export done"
+            ),
+            ExportStep::Continued(job) => {
+                tracing::info!(export_id = %id, rows = job.rows, "export continues")
+            }
+            ExportStep::Skipped(why) => {
+                tracing::info!(export_id = %id, reason = why, "nothing to do")
+            }
+            ExportStep::Inline(_) => {}
+        }
+        Ok(())
     }
 
     async fn on_upload(&self, record: &S3EventRecord, config: &ImportConfig) -> Result<(), String> {
@@ -221,6 +268,7 @@ impl
             publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
             continuation: roster_aws::SqsContinuation::from_environment(config)?,
             config: ImportConfig::default(),
+            export: ExportConfig::default(),
         })
     }
 }

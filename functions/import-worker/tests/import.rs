@@ -1647,6 +1647,7 @@ async fn faulty_worker(env: &Env, faults: Vec<Fault>) -> FaultyWorker {
         publisher: real.publisher,
         continuation: env.continuations.continuation(),
         config: env.worker.config.clone(),
+        export: real.export,
     }
 }
 
@@ -2053,6 +2054,7 @@ async fn swept_worker(env: &Env, fault: Fault) -> SweptWorker {
             lease: Duration::from_secs(2),
             ..env.worker.config.clone()
         },
+        export: real.export,
     }
 }
 

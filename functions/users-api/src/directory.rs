@@ -10,7 +10,7 @@ use roster_domain::directory::photo::PhotoStore;
 use roster_domain::directory::voicemail::VoicemailView;
 use roster_domain::ids::{DeviceId, GroupId, SharedContactId};
 use roster_domain::store::{DirectoryStore, Page};
-use roster_domain::use_cases::export::ExportStore;
+use roster_domain::use_cases::export_job::{ContinueExport, ExportFiles};
 use roster_domain::use_cases::{contacts, devices, groups, phone_settings, photos};
 use roster_domain::views::UserView;
 use roster_http::{HttpError, PathIds, empty, json, json_body, json_object, user_query};
@@ -44,8 +44,8 @@ async fn contact_page<F: PhotoStore>(
     ))
 }
 
-pub(crate) async fn dispatch<S, P, X, F>(
-    app: &App<S, P, X, F>,
+pub(crate) async fn dispatch<S, P, X, F, C>(
+    app: &App<S, P, X, F, C>,
     caller: &Caller,
     route: Route,
     ids: &PathIds<'_>,
@@ -54,7 +54,8 @@ pub(crate) async fn dispatch<S, P, X, F>(
 where
     S: DirectoryStore,
     P: PublishActivation + Sync,
-    X: ExportStore + Sync,
+    X: ExportFiles,
+    C: ContinueExport,
     F: PhotoStore + Sync,
 {
     let store = &app.store;

@@ -21,7 +21,9 @@ use roster_domain::password::Password;
 use roster_domain::scim::token::{self as scim_token, ScimToken, ScimTokenStore};
 use roster_domain::store::{DirectoryStore, ListUsers};
 use roster_domain::tenant::TenantSettings;
-use roster_domain::use_cases::export::ExportStore;
+use roster_domain::use_cases::export_job::{
+    ContinueExport, ExportConfig, ExportFiles, ExportJob, ExportJobStore, ExportStep, Exporter,
+};
 use roster_domain::use_cases::organisation::{self, DepartmentRename, NewDepartment};
 use roster_domain::use_cases::users::{self, PasswordChange, Precondition};
 use roster_domain::use_cases::{photos, pick_lists};
@@ -39,50 +41,65 @@ use crate::routes::{Route, resolve};
 /// The OpenAPI 3.1 description of this API, served at `GET /v1/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 
-/// Exports up to this size are returned inline; larger ones go to S3 behind a link (API
-/// Gateway and Lambda cap responses at 6 MB).
-pub const DEFAULT_INLINE_EXPORT_BYTES: usize = 4 * 1024 * 1024;
+/// How long `GET /v1/users/export` writes before it hands the rest to the worker (API
+/// Gateway answers within 29 s).
+pub const DEFAULT_EXPORT_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Everything a request may use, built once per cold start.
-pub struct App<S, P, X, F> {
+pub struct App<S, P, X, F, C> {
     pub store: S,
     pub publisher: P,
+    /// Where exports are written (the import bucket).
     pub exports: X,
     pub photos: F,
-    pub inline_export_bytes: usize,
+    /// The worker's queue: exports that outgrow a request continue there.
+    pub continuation: C,
+    /// Exports up to `inline_bytes` are answered inline (API Gateway and Lambda cap a
+    /// response at 6 MB), larger ones with a link.
+    pub export: ExportConfig,
+    pub export_budget: std::time::Duration,
 }
 
 /// The app over the real adapters.
 pub type AwsApp = App<
     roster_aws::DynamoStore,
     roster_aws::SnsActivationPublisher,
-    roster_aws::S3ExportStore,
+    roster_aws::S3ImportFiles,
     roster_aws::S3PhotoStore,
+    roster_aws::SqsContinuation,
 >;
 
 impl AwsApp {
     /// The real adapters, named by the function's environment (`ROSTER_TABLE`,
-    /// `ROSTER_TOPIC_ARN`, `ROSTER_IMPORT_BUCKET`, optional `ROSTER_EXPORT_INLINE_BYTES`).
+    /// `ROSTER_TOPIC_ARN`, `ROSTER_IMPORT_BUCKET`, `ROSTER_IMPORT_QUEUE_URL`, optional
+    /// `ROSTER_EXPORT_INLINE_BYTES`).
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        let mut export = ExportConfig::default();
+        if let Some(bytes) = std::env::var("ROSTER_EXPORT_INLINE_BYTES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            export.inline_bytes = bytes;
+        }
         Ok(Self {
             store: roster_aws::DynamoStore::from_environment(config)?,
             publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
-            exports: roster_aws::S3ExportStore::from_environment(config)?,
+            exports: roster_aws::S3ImportFiles::from_environment(config)?,
             photos: roster_aws::S3PhotoStore::from_environment(config)?,
-            inline_export_bytes: std::env::var("ROSTER_EXPORT_INLINE_BYTES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(DEFAULT_INLINE_EXPORT_BYTES),
+            continuation: roster_aws::SqsContinuation::from_environment(config)?,
+            export,
+            export_budget: DEFAULT_EXPORT_BUDGET,
         })
     }
 }
 
 /// Handles one request; every failure becomes the JSON error shape.
-pub async fn handle<S, P, X, F>(app: &App<S, P, X, F>, request: Request) -> Response<Body>
+pub async fn handle<S, P, X, F, C>(app: &App<S, P, X, F, C>, request: Request) -> Response<Body>
 where
     S: DirectoryStore + ScimTokenStore,
     P: PublishActivation + Sync,
-    X: ExportStore + Sync,
+    X: ExportFiles,
+    C: ContinueExport,
     F: PhotoStore + Sync,
 {
     if scim::is_scim(request.uri().path()) {
@@ -96,14 +113,15 @@ where
     }
 }
 
-async fn dispatch<S, P, X, F>(
-    app: &App<S, P, X, F>,
+async fn dispatch<S, P, X, F, C>(
+    app: &App<S, P, X, F, C>,
     request: &Request,
 ) -> Result<Response<Body>, HttpError>
 where
     S: DirectoryStore + ScimTokenStore,
     P: PublishActivation + Sync,
-    X: ExportStore + Sync,
+    X: ExportFiles,
+    C: ContinueExport,
     F: PhotoStore + Sync,
 {
     let (route, ids) = resolve(request.method(), request.uri().path())?;
@@ -194,6 +212,7 @@ where
             ))
         }
         Route::ExportUsers => export(app, &caller, request).await,
+        Route::ExportStatus => export_status(app, &caller, id).await,
         Route::ListDepartments => {
             let items = organisation::list_departments(store, &caller).await?;
             Ok(json(StatusCode::OK, &json_value!({ "items": items })))
@@ -310,8 +329,8 @@ fn permission(route: Route) -> Option<Permission> {
 }
 
 /// A user as clients see it, with a fresh link to its photo.
-async fn user_view<'u, S, P, X, F: PhotoStore>(
-    app: &App<S, P, X, F>,
+async fn user_view<'u, S, P, X, F: PhotoStore, C>(
+    app: &App<S, P, X, F, C>,
     user: &'u User,
 ) -> Result<UserView<'u>, HttpError> {
     let mut view = UserView::from(user);
@@ -319,8 +338,8 @@ async fn user_view<'u, S, P, X, F: PhotoStore>(
     Ok(view)
 }
 
-async fn user_response<S, P, X, F: PhotoStore>(
-    app: &App<S, P, X, F>,
+async fn user_response<S, P, X, F: PhotoStore, C>(
+    app: &App<S, P, X, F, C>,
     status: StatusCode,
     user: &User,
 ) -> Result<Response<Body>, HttpError> {
@@ -411,15 +430,17 @@ struct ActivationBody {
     channels: Option<BTreeSet<Channel>>,
 }
 
-/// The tenant's users as CSV: inline when small, else an S3 object behind a pre-signed link.
-async fn export<S, P, X, F>(
-    app: &App<S, P, X, F>,
+/// The tenant's users as CSV: inline when small, else an S3 object behind a pre-signed link;
+/// an export that outgrows the request goes on in the worker (202 and where to follow it).
+async fn export<S, P, X, F, C>(
+    app: &App<S, P, X, F, C>,
     caller: &Caller,
     request: &Request,
 ) -> Result<Response<Body>, HttpError>
 where
-    S: ListUsers + Sync,
-    X: ExportStore + Sync,
+    S: ListUsers + ExportJobStore + Sync,
+    X: ExportFiles,
+    C: ContinueExport,
 {
     let params = request.query_string_parameters();
     match params.first("format") {
@@ -431,23 +452,86 @@ where
             ));
         }
     }
-    let bytes =
-        roster_domain::use_cases::export::export_users(&app.store, caller, user_query(request)?)
-            .await?;
-    if bytes.len() <= app.inline_export_bytes {
-        return Response::builder()
+    let exporter = Exporter {
+        store: &app.store,
+        files: &app.exports,
+        continuation: &app.continuation,
+        config: app.export,
+    };
+    let hand_over_at = std::time::Instant::now() + app.export_budget;
+    match exporter
+        .start(caller, user_query(request)?, hand_over_at)
+        .await?
+    {
+        ExportStep::Inline(bytes) => Response::builder()
             .status(StatusCode::OK)
             .header("content-type", "text/csv; charset=utf-8")
             .header("content-disposition", "attachment; filename=\"users.csv\"")
             .body(Body::Text(
                 String::from_utf8(bytes).map_err(HttpError::internal)?,
             ))
-            .map_err(HttpError::internal);
+            .map_err(HttpError::internal),
+        ExportStep::Completed(job) => Ok(json(StatusCode::OK, &export_view(app, &job).await?)),
+        ExportStep::Continued(job) => {
+            let location = format!("/v1/users/exports/{}", job.id);
+            Ok(json_with_headers(
+                StatusCode::ACCEPTED,
+                &export_view(app, &job).await?,
+                &[("location", location)],
+            ))
+        }
+        ExportStep::Skipped(why) => Err(HttpError::internal(why)),
     }
-    let url = app
-        .exports
-        .store_export(&caller.tenant, bytes)
+}
+
+/// An export job as clients see it; `url` once it is completed.
+async fn export_view<S, P, X: ExportFiles, F, C>(
+    app: &App<S, P, X, F, C>,
+    job: &ExportJob,
+) -> Result<serde_json::Value, HttpError> {
+    let url = match job.status {
+        roster_domain::use_cases::export_job::ExportStatus::Completed => Some(
+            app.exports
+                .export_link(&job.key)
+                .await
+                .map_err(HttpError::internal)?,
+        ),
+        _ => None,
+    };
+    let time = |t: time::OffsetDateTime| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    };
+    Ok(json_value!({
+        "id": job.id,
+        "status": job.status,
+        "rows": job.rows,
+        "requested_at": time(job.requested_at),
+        "finished_at": job.finished_at.and_then(time),
+        "error": job.error,
+        "url": url,
+        "status_url": format!("/v1/users/exports/{}", job.id),
+    }))
+}
+
+/// `GET /v1/users/exports/{id}`: how an export that went on in the worker is doing.
+async fn export_status<S, P, X, F, C>(
+    app: &App<S, P, X, F, C>,
+    caller: &Caller,
+    id: Option<&str>,
+) -> Result<Response<Body>, HttpError>
+where
+    S: ExportJobStore + Sync,
+    X: ExportFiles,
+{
+    let id = roster_domain::ids::ExportJobId::parse(id.unwrap_or_default())
+        .map_err(|e| HttpError::bad_field("id", e.to_string()))?;
+    let job = app
+        .store
+        .get_export(&caller.tenant, &id)
         .await
-        .map_err(HttpError::internal)?;
-    Ok(json(StatusCode::OK, &json_value!({ "url": url })))
+        .map_err(roster_domain::error::AppError::from)?
+        .filter(|job| job.visible_to(caller))
+        .ok_or(roster_domain::error::AppError::NotFound("export"))?;
+    Ok(json(StatusCode::OK, &export_view(app, &job).await?))
 }

@@ -81,7 +81,7 @@ pub fn is_scim(path: &str) -> bool {
 }
 
 /// Handles one SCIM request; every failure is a SCIM error body.
-pub async fn handle<S, P, X, F>(app: &App<S, P, X, F>, request: &Request) -> Response<Body>
+pub async fn handle<S, P, X, F, C>(app: &App<S, P, X, F, C>, request: &Request) -> Response<Body>
 where
     S: DirectoryStore,
     P: PublishActivation + Sync,
@@ -267,8 +267,8 @@ fn listed(documents: Vec<Value>) -> Value {
     schema::list_response(documents.len(), 1, documents)
 }
 
-async fn dispatch<S, P, X, F>(
-    app: &App<S, P, X, F>,
+async fn dispatch<S, P, X, F, C>(
+    app: &App<S, P, X, F, C>,
     request: &Request,
 ) -> Result<Response<Body>, ScimError>
 where

@@ -70,7 +70,7 @@ class LeastPrivilege(unittest.TestCase):
         table = "TableItemAccess"
         expected = {
             "UsersApiFunction": ({table}, {"sns:Publish", "s3:PutObject", "s3:GetObject",
-                                           "s3:DeleteObject"}),
+                                           "s3:DeleteObject", "sqs:SendMessage"}),
             "ImportsApiFunction": (set(), {"dynamodb:GetItem", "dynamodb:PutItem",
                                            "dynamodb:Query", "s3:PutObject", "s3:GetObject",
                                            "sqs:SendMessage"}),

@@ -1,14 +1,30 @@
 //! The continuation queue over SQS: a job that needs another invocation sends itself a
-//! message, which triggers the worker again.
+//! message, which triggers the worker again. Import jobs and export jobs share the queue.
 
-use roster_domain::ids::{ImportJobId, TenantId};
+use roster_domain::ids::{ExportJobId, ImportJobId, TenantId};
 use roster_domain::import::files::ContinueJob;
+use roster_domain::use_cases::export_job::ContinueExport;
 
 /// The message that continues a job: `{"tenant_id", "job_id"}` on the continuation queue.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Continuation {
     pub tenant_id: TenantId,
     pub job_id: ImportJobId,
+}
+
+/// The message that continues an export: `{"tenant_id", "export_id"}`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct ExportContinuation {
+    pub tenant_id: TenantId,
+    pub export_id: ExportJobId,
+}
+
+/// What a message on the queue continues (told apart by `job_id` / `export_id`).
+#[derive(Debug, Clone, serde::Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum QueueMessage {
+    Import(Continuation),
+    Export(ExportContinuation),
 }
 
 #[derive(Clone, Debug)]
@@ -34,13 +50,9 @@ impl SqsContinuation {
     }
 }
 
-impl ContinueJob for SqsContinuation {
-    async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
-        let body = serde_json::to_string(&Continuation {
-            tenant_id: tenant.clone(),
-            job_id: *job,
-        })
-        .map_err(|e| e.to_string())?;
+impl SqsContinuation {
+    async fn send(&self, message: &impl serde::Serialize) -> Result<(), String> {
+        let body = serde_json::to_string(message).map_err(|e| e.to_string())?;
         self.client
             .send_message()
             .queue_url(&self.queue_url)
@@ -49,5 +61,25 @@ impl ContinueJob for SqsContinuation {
             .await
             .map(|_| ())
             .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string())
+    }
+}
+
+impl ContinueJob for SqsContinuation {
+    async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
+        self.send(&Continuation {
+            tenant_id: tenant.clone(),
+            job_id: *job,
+        })
+        .await
+    }
+}
+
+impl ContinueExport for SqsContinuation {
+    async fn continue_export(&self, tenant: &TenantId, id: &ExportJobId) -> Result<(), String> {
+        self.send(&ExportContinuation {
+            tenant_id: tenant.clone(),
+            export_id: *id,
+        })
+        .await
     }
 }

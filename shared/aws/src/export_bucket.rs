@@ -1,50 +1,102 @@
-//! Large CSV exports go to the import bucket under `exports/{tenant}/` and are handed out as a
-//! pre-signed GET link valid for 15 minutes.
+//! Exports in the import bucket, under `exports/{tenant}/`: one object per export, written
+//! whole or by multipart upload, handed out as a pre-signed GET link valid for 15 minutes.
+//! The bucket's lifecycle expires exports after a day and aborts uploads a crashed job left.
 
-use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
-use roster_domain::ids::TenantId;
-use roster_domain::use_cases::export::ExportStore;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use roster_domain::use_cases::export_job::{ExportFiles, UploadedPart};
 
-use crate::s3::{Bucket, s3_error};
+use crate::S3ImportFiles;
+use crate::s3::s3_error;
 
-#[derive(Clone, Debug)]
-pub struct S3ExportStore {
-    bucket: Bucket,
-}
+const CSV: &str = "text/csv; charset=utf-8";
+const ATTACHMENT: &str = "attachment; filename=\"users.csv\"";
 
-impl S3ExportStore {
-    /// Objects go to the bucket named by `ROSTER_IMPORT_BUCKET`.
-    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        Ok(Self {
-            bucket: Bucket::from_environment(config)?,
-        })
-    }
-
-    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
-        Self {
-            bucket: Bucket {
-                client,
-                name: bucket.into(),
-            },
-        }
-    }
-}
-
-impl ExportStore for S3ExportStore {
-    async fn store_export(&self, tenant: &TenantId, csv: Vec<u8>) -> Result<String, String> {
-        let key = roster_domain::object_keys::export(tenant, &ulid::Ulid::new().to_string());
-        self.bucket
-            .client
-            .put_object()
-            .bucket(&self.bucket.name)
-            .key(&key)
-            .content_type("text/csv; charset=utf-8")
-            .content_disposition("attachment; filename=\"users.csv\"")
-            .body(ByteStream::from(csv))
+impl ExportFiles for S3ImportFiles {
+    async fn start_upload(&self, key: &str) -> Result<String, String> {
+        let started = self
+            .client()
+            .create_multipart_upload()
+            .bucket(self.bucket())
+            .key(key)
+            .content_type(CSV)
+            .content_disposition(ATTACHMENT)
             .send()
             .await
             .map_err(s3_error)?;
-        crate::s3::download_link(&self.bucket.client, &self.bucket.name, &key).await
+        started
+            .upload_id
+            .ok_or_else(|| "S3 started an upload without an id".to_owned())
+    }
+
+    async fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        bytes: Vec<u8>,
+    ) -> Result<String, String> {
+        let part = self
+            .client()
+            .upload_part()
+            .bucket(self.bucket())
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(s3_error)?;
+        part.e_tag
+            .ok_or_else(|| format!("S3 took part {number} without an ETag"))
+    }
+
+    async fn complete_upload(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[UploadedPart],
+    ) -> Result<(), String> {
+        let parts = parts
+            .iter()
+            .map(|p| {
+                CompletedPart::builder()
+                    .part_number(p.number)
+                    .e_tag(&p.etag)
+                    .build()
+            })
+            .collect();
+        self.client()
+            .complete_multipart_upload()
+            .bucket(self.bucket())
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(s3_error)
+    }
+
+    async fn put_export(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.client()
+            .put_object()
+            .bucket(self.bucket())
+            .key(key)
+            .content_type(CSV)
+            .content_disposition(ATTACHMENT)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(s3_error)
+    }
+
+    async fn export_link(&self, key: &str) -> Result<String, String> {
+        crate::s3::download_link(self.client(), self.bucket(), key).await
     }
 }

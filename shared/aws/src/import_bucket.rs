@@ -34,6 +34,10 @@ impl S3ImportFiles {
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
 }
 
 impl S3ImportFiles {

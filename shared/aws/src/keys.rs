@@ -29,6 +29,7 @@
 //! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
 //! | jobs with work left (the sweep)     | `by_department`    | `LIVE_JOBS` (sparse, global)     | `{t}#{job}`              |
+//! | export job by id                    | table              | `T#{t}#X#{export}`               | `EXPORT`                 |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
 //! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL#{yyyymmddhh}`     |
 //! | a department's member counter (×16)  | table              | `T#{t}#DEPTN#{dept}#{0–15}`      | `DEPTN`                  |
@@ -55,7 +56,7 @@
 //! - `expires_at` (epoch seconds) is the table's TTL attribute.
 
 use roster_domain::ids::{
-    DepartmentId, GroupId, ImportJobId, ScimTokenId, SharedContactId, TenantId, UserId,
+    DepartmentId, ExportJobId, GroupId, ImportJobId, ScimTokenId, SharedContactId, TenantId, UserId,
 };
 use roster_domain::pick_list::PickListKind;
 use time::OffsetDateTime;
@@ -307,6 +308,10 @@ pub fn settings(t: &TenantId) -> (String, String) {
 
 pub fn import_job(t: &TenantId, id: &ImportJobId) -> (String, String) {
     (format!("{}#J#{id}", tenant(t)), "JOB".to_owned())
+}
+
+pub fn export_job(t: &TenantId, id: &ExportJobId) -> (String, String) {
+    (format!("{}#X#{id}", tenant(t)), "EXPORT".to_owned())
 }
 
 pub fn activation_code(t: &TenantId, user_id: &UserId) -> (String, String) {

@@ -12,6 +12,7 @@ mod cursor;
 mod departments;
 mod error;
 mod export_bucket;
+mod export_jobs;
 mod groups;
 mod import_bucket;
 mod import_jobs;
@@ -30,9 +31,8 @@ mod transaction;
 mod users;
 
 pub use activation_publisher::SnsActivationPublisher;
-pub use continuation::{Continuation, SqsContinuation};
+pub use continuation::{Continuation, ExportContinuation, QueueMessage, SqsContinuation};
 pub use error::classify;
-pub use export_bucket::S3ExportStore;
 pub use import_bucket::S3ImportFiles;
 pub use messaging::{DELIVERY_ATTEMPTS, SesEmail, SnsSms};
 pub use photo_bucket::S3PhotoStore;

@@ -20,7 +20,10 @@ pub enum Permission {
     Import,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum CallerRole {
     Admin,
     Manager,
@@ -38,7 +41,7 @@ impl CallerRole {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Caller {
     pub actor: Actor,
     /// How lists show this caller: the token's `name`, else its `email`, else its `sub`.

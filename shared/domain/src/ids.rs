@@ -182,6 +182,11 @@ ulid_id!(
     "import job id"
 );
 ulid_id!(
+    /// An export job: a tenant's users written to S3 in parts, across invocations.
+    ExportJobId,
+    "export id"
+);
+ulid_id!(
     /// A tenant's SCIM token (the secret is never stored, only its hash).
     ScimTokenId,
     "SCIM token id"

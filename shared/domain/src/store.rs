@@ -88,7 +88,7 @@ pub struct Page<T> {
 
 /// Which users a listing returns. With `text`, a case-insensitive prefix search over first
 /// name, last name, e-mail and login.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct UserQuery {
     pub text: Option<String>,
     pub department_id: Option<DepartmentId>,
@@ -414,7 +414,7 @@ port_group!(
     /// what the users API is generic over.
     DirectoryStore = CreateUser, GetUser, FindUser, UpdateUser, DeleteUser, ListUsers,
         DepartmentStore, PickListStore, TenantSettingsStore, GroupStore, SharedContactStore,
-        crate::activation::RecordActivation
+        crate::activation::RecordActivation, crate::use_cases::export_job::ExportJobStore
 );
 
 port_group!(

@@ -5,6 +5,7 @@
 
 use lambda_http::{Body, Response};
 use roster_domain::ids::{DepartmentId, TenantId, UserId};
+use roster_domain::use_cases::export_job::ExportConfig;
 use roster_tests::apigw::{Call, claims};
 use roster_tests::{create_department, fresh_tenant};
 use serde_json::{Value, json};
@@ -13,16 +14,22 @@ use users_api::{App, handle};
 
 pub type TestApp = users_api::AwsApp;
 
-pub async fn app_with_export_limit(inline_export_bytes: usize) -> TestApp {
+/// The app with exports above `inline_bytes` answered by a link.
+pub async fn app_with_export_limit(inline_bytes: usize) -> TestApp {
     let config = roster_aws::load_aws_config().await;
+    let app = App::from_environment(&config).expect("run through scripts/test");
     App {
-        inline_export_bytes,
-        ..App::from_environment(&config).expect("run through scripts/test")
+        export: ExportConfig {
+            inline_bytes,
+            ..app.export
+        },
+        ..app
     }
 }
 
 pub async fn app() -> TestApp {
-    app_with_export_limit(users_api::DEFAULT_INLINE_EXPORT_BYTES).await
+    let config = roster_aws::load_aws_config().await;
+    App::from_environment(&config).expect("run through scripts/test")
 }
 
 pub fn bucket() -> String {

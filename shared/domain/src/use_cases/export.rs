@@ -121,40 +121,24 @@ fn row(u: &User) -> Vec<String> {
     ]
 }
 
-/// Every user the caller may read that `query` selects, as CSV (header first), page by page.
-pub async fn export_users<S: crate::store::ListUsers>(
-    store: &S,
-    caller: &crate::caller::Caller,
-    mut query: crate::store::UserQuery,
-) -> Result<Vec<u8>, crate::error::AppError> {
-    use crate::error::AppError;
-    query.limit = crate::store::UserQuery::MAX_LIMIT;
-    query.cursor = None;
-    let mut csv = CsvExport::new(Vec::new()).map_err(|e| AppError::Internal(e.to_string()))?;
-    loop {
-        let page = crate::use_cases::users::list_users(store, caller, query.clone()).await?;
-        for user in &page.items {
-            csv.write(user)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-        }
-        match page.next_cursor {
-            Some(cursor) => query.cursor = Some(cursor),
-            None => break,
-        }
+/// Users as CSV rows (header first, unless the export continues one), buffered in memory
+/// until [`CsvExport::take`] hands the bytes so far to an upload.
+pub struct CsvExport {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl CsvExport {
+    pub fn new(out: Vec<u8>) -> csv::Result<Self> {
+        let mut export = Self::continuing(out);
+        export.writer.write_record(EXPORT_COLUMNS)?;
+        Ok(export)
     }
-    csv.finish().map_err(AppError::Internal)
-}
 
-/// Streams users as CSV rows (header first) into `out`.
-pub struct CsvExport<W: std::io::Write> {
-    writer: csv::Writer<W>,
-}
-
-impl<W: std::io::Write> CsvExport<W> {
-    pub fn new(out: W) -> csv::Result<Self> {
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(EXPORT_COLUMNS)?;
-        Ok(Self { writer })
+    /// Rows only: the header went out with an earlier part.
+    pub fn continuing(out: Vec<u8>) -> Self {
+        Self {
+            writer: csv::Writer::from_writer(out),
+        }
     }
 
     pub fn write(&mut self, user: &User) -> csv::Result<()> {
@@ -163,19 +147,24 @@ impl<W: std::io::Write> CsvExport<W> {
             .write_record(cells.iter().map(|c| neutralise(c).into_owned()))
     }
 
-    pub fn finish(self) -> Result<W, String> {
+    /// Bytes written so far (the writer's own small buffer aside).
+    pub fn buffered(&self) -> usize {
+        self.writer.get_ref().len()
+    }
+
+    /// Every complete row so far; the export goes on empty.
+    pub fn take(&mut self) -> Result<Vec<u8>, String> {
+        let capacity = self.writer.get_ref().capacity();
+        let full = std::mem::replace(
+            &mut self.writer,
+            csv::Writer::from_writer(Vec::with_capacity(capacity)),
+        );
+        full.into_inner().map_err(|e| e.to_string())
+    }
+
+    pub fn finish(self) -> Result<Vec<u8>, String> {
         self.writer.into_inner().map_err(|e| e.to_string())
     }
-}
-
-/// Where exports too large for an API response go: an object the admin downloads through a
-/// short-lived pre-signed link.
-pub trait ExportStore {
-    fn store_export(
-        &self,
-        tenant: &crate::ids::TenantId,
-        csv: Vec<u8>,
-    ) -> impl std::future::Future<Output = Result<String, String>> + Send;
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod contacts;
 pub mod devices;
 pub mod export;
+pub mod export_job;
 pub mod groups;
 pub mod imports;
 pub mod organisation;
