@@ -27,8 +27,9 @@ use roster_domain::store::{
     TenantSettingsStore, TrustUser, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
+use roster_domain::upload::{PartUploads, UploadedPart};
 use roster_domain::use_cases::export_job::{
-    ContinueExport, ExportFiles, ExportJob, ExportJobStore, UploadedPart,
+    ContinueExport, ExportFiles, ExportJob, ExportJobStore,
 };
 use roster_domain::user::{EmailAddress, PhoneNumber, User};
 
@@ -136,10 +137,10 @@ impl<F: ImportFiles> ImportFiles for FaultyFiles<F> {
     }
 }
 
-impl<F: ExportFiles> ExportFiles for FaultyFiles<F> {
-    async fn start_upload(&self, key: &str) -> Result<String, String> {
+impl<F: PartUploads> PartUploads for FaultyFiles<F> {
+    async fn start_upload(&self, key: &str, content_type: &str) -> Result<String, String> {
         self.plan.check("start_upload", key)?;
-        self.inner.start_upload(key).await
+        self.inner.start_upload(key, content_type).await
     }
 
     async fn upload_part(
@@ -162,7 +163,9 @@ impl<F: ExportFiles> ExportFiles for FaultyFiles<F> {
         self.plan.check("complete_upload", key)?;
         self.inner.complete_upload(key, upload_id, parts).await
     }
+}
 
+impl<F: ExportFiles> ExportFiles for FaultyFiles<F> {
     async fn put_export(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
         self.plan.check("put_export", key)?;
         self.inner.put_export(key, bytes).await

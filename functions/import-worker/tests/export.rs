@@ -27,6 +27,7 @@ const PART_BYTES: usize = 16 * 1024;
 fn small_parts() -> ExportConfig {
     ExportConfig {
         part_bytes: PART_BYTES,
+        min_part_bytes: PART_BYTES,
         inline_bytes: 0,
     }
 }

@@ -1545,6 +1545,79 @@ async fn twenty_thousand_rows_with_a_hand_over_per_chunk_are_stored_exactly_once
     assert_eq!(report.len() - 1, failed, "each failed row reported once");
 }
 
+/// How many parts the object was uploaded in (1: a single PUT). S3's ETag of a multipart
+/// object ends in `-{parts}`.
+async fn parts_of(env: &Env, key: &str) -> usize {
+    let s3 = roster_aws::s3_client(&roster_aws::load_aws_config().await);
+    let head = s3
+        .head_object()
+        .bucket(&env.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    let etag = head.e_tag().unwrap().trim_matches('"').to_owned();
+    etag.split_once('-').map_or(1, |(_, n)| n.parse().unwrap())
+}
+
+/// Reports are written as the kept rows are read, part by part (here 16 KiB parts, the
+/// emulator's minimum in scripts/test): what holds for 3,000 failed rows holds in the same
+/// memory for 1,000,000 (docs/benchmarks.md).
+#[tokio::test]
+async fn large_reports_are_streamed_to_the_bucket_in_parts() {
+    let env = Env::new().await.with_config(ImportConfig {
+        report_part_bytes: 16 * 1024,
+        ..ImportConfig::default()
+    });
+    let rows = 3_000;
+    let csv = env.drop_file("all-bad.csv", many_rows(rows, 1), &[]).await;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, line) in String::from_utf8(many_rows(rows, 1))
+        .unwrap()
+        .lines()
+        .enumerate()
+    {
+        for (c, cell) in line.split(',').enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let xlsx = env
+        .drop_file("all-bad.xlsx", book.save_to_buffer().unwrap(), &[])
+        .await;
+    for job in [&csv, &xlsx] {
+        assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+        assert_eq!(job.counts.failed, rows as u64);
+        let report = env.report(job).await;
+        assert_eq!(
+            report.len(),
+            rows + 1,
+            "the header and each failed row once"
+        );
+        for (i, line) in report[1..].iter().enumerate() {
+            assert_eq!(
+                (line[0].as_str(), line[1].as_str()),
+                ((i + 2).to_string().as_str(), format!("user{i:04}").as_str())
+            );
+        }
+        let text = text_report(&env, job).await;
+        assert_eq!(text.lines().count(), rows);
+        assert!(text.lines().last().unwrap().starts_with(&format!(
+            "Row {} (login \"user{:04}\")",
+            rows + 1,
+            rows - 1
+        )));
+        let report_parts = parts_of(&env, job.report_key.as_deref().unwrap()).await;
+        let text_parts = parts_of(&env, job.text_report_key.as_deref().unwrap()).await;
+        assert!(
+            report_parts > 3 && text_parts > 3,
+            "{report_parts} and {text_parts} parts"
+        );
+    }
+    assert!(xlsx.report_key.as_deref().unwrap().ends_with(".xlsx"));
+    assert!(xlsx.warnings.is_empty(), "{:?}", xlsx.warnings);
+}
+
 #[tokio::test]
 async fn groups_and_extension_columns_join_groups_and_claim_extensions() {
     use roster_domain::directory::group::Group;

@@ -20,6 +20,7 @@ mod item;
 pub mod keys;
 mod messaging;
 mod named;
+mod part_uploads;
 mod photo_bucket;
 mod pick_lists;
 mod s3;

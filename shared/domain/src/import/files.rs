@@ -36,8 +36,9 @@ impl<'a> ObjectRef<'a> {
     }
 }
 
-/// The import bucket. Errors are text for logs and job records (no secrets in them).
-pub trait ImportFiles: Sync {
+/// The import bucket. Errors are text for logs and job records (no secrets in them). Reports
+/// are written to it in parts.
+pub trait ImportFiles: crate::upload::PartUploads + Sync {
     /// `None` when the object (or that version of it) does not exist.
     fn head(
         &self,

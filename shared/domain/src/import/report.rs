@@ -9,7 +9,7 @@ use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
 use super::columns::{Column, HeaderMap, template_columns};
-use super::legacy_formats::{write_ods, write_xls};
+use super::legacy_formats::{XLS_MAX_ROWS, write_ods, write_xls};
 use crate::use_cases::export::neutralise;
 use crate::validation::FieldError;
 
@@ -83,11 +83,15 @@ impl TextEncoding {
     /// `text` in this encoding; Unicode ones start with a BOM so that spreadsheet programs
     /// read the accents right.
     fn encode(self, text: &str) -> Vec<u8> {
+        self.encode_piece(text, true)
+    }
+
+    /// A piece of a text in this encoding: the first piece carries the BOM.
+    fn encode_piece(self, text: &str, first: bool) -> Vec<u8> {
+        let bom = if first { "\u{feff}" } else { "" };
         let units = |big: bool| -> Vec<u8> {
-            std::iter::once('\u{feff}')
-                .chain(text.chars())
-                .collect::<String>()
-                .encode_utf16()
+            bom.encode_utf16()
+                .chain(text.encode_utf16())
                 .flat_map(|u| {
                     if big {
                         u.to_be_bytes()
@@ -98,7 +102,7 @@ impl TextEncoding {
                 .collect()
         };
         match self {
-            Self::Utf8 => ["\u{feff}".as_bytes(), text.as_bytes()].concat(),
+            Self::Utf8 => [bom.as_bytes(), text.as_bytes()].concat(),
             Self::Utf16Le => units(false),
             Self::Utf16Be => units(true),
             Self::Windows1252 => WINDOWS_1252.encode(text).0.into_owned(),
@@ -178,6 +182,27 @@ fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> String {
     format!("the report could not be written: {e}")
 }
 
+/// One line as text cells of row `r` (the header, row 0, in bold); empty cells stay empty.
+fn write_xlsx_line(
+    sheet: &mut Worksheet,
+    r: u32,
+    line: &[String],
+    bold: &Format,
+) -> Result<(), String> {
+    for (c, text) in line.iter().enumerate() {
+        if text.is_empty() {
+            continue;
+        }
+        if r == 0 {
+            sheet.write_string_with_format(0, c as u16, text, bold)
+        } else {
+            sheet.write_string(r, c as u16, text)
+        }
+        .map_err(xlsx_error)?;
+    }
+    Ok(())
+}
+
 /// Writes `lines` (the first is the header, bold where the format has bold) as `format`, one
 /// sheet called `sheet_name`. Every cell is written as text: a spreadsheet never evaluates it.
 fn write_lines(
@@ -209,17 +234,7 @@ fn write_lines(
             sheet.set_name(sheet_name).map_err(xlsx_error)?;
             let bold = Format::new().set_bold();
             for (r, line) in lines.iter().enumerate() {
-                for (c, text) in line.iter().enumerate() {
-                    if text.is_empty() {
-                        continue;
-                    }
-                    if r == 0 {
-                        sheet.write_string_with_format(0, c as u16, text, &bold)
-                    } else {
-                        sheet.write_string(r as u32, c as u16, text)
-                    }
-                    .map_err(xlsx_error)?;
-                }
+                write_xlsx_line(&mut sheet, r as u32, line, &bold)?;
             }
             let mut workbook = Workbook::new();
             workbook.push_worksheet(sheet);
@@ -230,15 +245,218 @@ fn write_lines(
     }
 }
 
-/// Writes the report for `rows` (which may come from several invocations of a job).
+/// The most lines a report in a format written whole (.xls, .ods) holds before it becomes an
+/// .xlsx, which is written in constant memory.
+pub const WHOLE_REPORT_MAX_LINES: usize = XLS_MAX_ROWS;
+
+/// An error report written row by row in bounded memory, however many rows failed: a CSV
+/// hands out its bytes as they fill a part, an XLSX goes through rust_xlsxwriter's
+/// constant-memory sheet, and .xls and .ods (written whole) keep at most
+/// [`WHOLE_REPORT_MAX_LINES`] lines and become an .xlsx beyond (with a warning).
+pub struct ReportWriter<'m> {
+    map: &'m HeaderMap,
+    format: ReportFormat,
+    sink: Sink,
+    warning: Option<String>,
+}
+
+enum Sink {
+    Csv {
+        writer: csv::Writer<Vec<u8>>,
+        encoding: TextEncoding,
+        /// Whether a piece (with the BOM) went out already.
+        handed_out: bool,
+    },
+    Xlsx {
+        workbook: Box<Workbook>,
+        bold: Format,
+        next_row: u32,
+    },
+    Whole(Vec<Vec<String>>),
+}
+
+/// A finished report: its bytes, or the workbook to save as it is uploaded.
+pub enum ReportBody {
+    Bytes(Vec<u8>),
+    Workbook(Box<Workbook>),
+}
+
+pub struct FinishedReport {
+    pub format: ReportFormat,
+    /// Why the report is not in the uploaded file's format.
+    pub warning: Option<String>,
+    pub body: ReportBody,
+}
+
+impl<'m> ReportWriter<'m> {
+    pub fn new(format: ReportFormat, map: &'m HeaderMap) -> Result<Self, String> {
+        let sink = match format {
+            ReportFormat::Csv {
+                delimiter,
+                encoding,
+            } => Sink::Csv {
+                writer: csv_writer(delimiter, Vec::new()),
+                encoding,
+                handed_out: false,
+            },
+            ReportFormat::Xlsx => Self::xlsx_sink()?,
+            ReportFormat::Xls | ReportFormat::Ods => Sink::Whole(Vec::new()),
+        };
+        let mut report = Self {
+            map,
+            format,
+            sink,
+            warning: None,
+        };
+        report.push(header_line(map))?;
+        Ok(report)
+    }
+
+    fn xlsx_sink() -> Result<Sink, String> {
+        let mut workbook = Box::new(Workbook::new());
+        workbook
+            .add_worksheet_with_constant_memory()
+            .and_then(|sheet| sheet.set_name("Errors").map(|_| ()))
+            .map_err(xlsx_error)?;
+        Ok(Sink::Xlsx {
+            workbook,
+            bold: Format::new().set_bold(),
+            next_row: 0,
+        })
+    }
+
+    pub fn write(&mut self, row: &FailedRow) -> Result<(), String> {
+        self.push(safe_line(self.map, row))
+    }
+
+    fn push(&mut self, line: Vec<String>) -> Result<(), String> {
+        match &mut self.sink {
+            Sink::Csv { writer, .. } => writer.write_record(&line).map_err(|e| e.to_string()),
+            Sink::Xlsx {
+                workbook,
+                bold,
+                next_row,
+            } => {
+                let sheet = workbook.worksheet_from_index(0).map_err(xlsx_error)?;
+                write_xlsx_line(sheet, *next_row, &line, bold)?;
+                *next_row += 1;
+                Ok(())
+            }
+            Sink::Whole(lines) if lines.len() < WHOLE_REPORT_MAX_LINES => {
+                lines.push(line);
+                Ok(())
+            }
+            Sink::Whole(_) => {
+                self.become_xlsx(&format!(
+                    "an .{} report holds at most {WHOLE_REPORT_MAX_LINES} rows",
+                    self.format.extension()
+                ))?;
+                self.push(line)
+            }
+        }
+    }
+
+    /// Goes on as an .xlsx, with the lines so far; `why` is said in the warning.
+    fn become_xlsx(&mut self, why: &str) -> Result<(), String> {
+        let Sink::Whole(lines) = std::mem::replace(&mut self.sink, Self::xlsx_sink()?) else {
+            return Ok(());
+        };
+        self.warning = Some(format!("the error report is an .xlsx file: {why}"));
+        self.format = ReportFormat::Xlsx;
+        lines.into_iter().try_for_each(|line| self.push(line))
+    }
+
+    /// The format the report is being written in (an .xls or .ods may have become .xlsx).
+    pub fn format(&self) -> ReportFormat {
+        self.format
+    }
+
+    /// The CSV written so far once it is at least `min_bytes`, for an upload part; `None`
+    /// until then, and for the formats that are produced at the end.
+    pub fn take_ready(&mut self, min_bytes: usize) -> Result<Option<Vec<u8>>, String> {
+        let Sink::Csv {
+            writer,
+            encoding,
+            handed_out,
+        } = &mut self.sink
+        else {
+            return Ok(None);
+        };
+        // The writer's own buffer (8 KiB) is counted too.
+        writer.flush().map_err(|e| e.to_string())?;
+        if writer.get_ref().len() < min_bytes.max(1) {
+            return Ok(None);
+        }
+        let delimiter = match self.format {
+            ReportFormat::Csv { delimiter, .. } => delimiter,
+            _ => b',',
+        };
+        let full = std::mem::replace(writer, csv_writer(delimiter, Vec::new()));
+        let bytes = full.into_inner().map_err(|e| e.to_string())?;
+        let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+        let piece = encoding.encode_piece(&text, !*handed_out);
+        *handed_out = true;
+        Ok(Some(piece))
+    }
+
+    pub fn finish(mut self) -> Result<FinishedReport, String> {
+        if matches!(self.sink, Sink::Csv { .. }) {
+            let rest = self.take_ready(0)?.unwrap_or_default();
+            return Ok(self.finished(ReportBody::Bytes(rest)));
+        }
+        let whole = match &self.sink {
+            Sink::Whole(lines) if self.format == ReportFormat::Xls => write_xls("Errors", lines),
+            Sink::Whole(lines) => write_ods("Errors", lines),
+            Sink::Csv { .. } | Sink::Xlsx { .. } => Ok(Vec::new()),
+        };
+        match (
+            std::mem::replace(&mut self.sink, Sink::Whole(Vec::new())),
+            whole,
+        ) {
+            (Sink::Xlsx { workbook, .. }, _) => Ok(self.finished(ReportBody::Workbook(workbook))),
+            (Sink::Whole(_), Ok(bytes)) => Ok(self.finished(ReportBody::Bytes(bytes))),
+            // An .xls too wide or too large for its sheet: the same lines as .xlsx.
+            (Sink::Whole(lines), Err(why)) if self.format == ReportFormat::Xls => {
+                self.sink = Sink::Whole(lines);
+                self.become_xlsx(&why)?;
+                self.finish()
+            }
+            (_, Err(why)) => Err(why),
+            (Sink::Csv { .. }, Ok(_)) => Err("a CSV report finishes above".into()),
+        }
+    }
+
+    fn finished(self, body: ReportBody) -> FinishedReport {
+        FinishedReport {
+            format: self.format,
+            warning: self.warning,
+            body,
+        }
+    }
+}
+
+fn csv_writer(delimiter: u8, out: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_writer(out)
+}
+
+/// The report for `rows`, whole, in memory (for small reports and tests): its format (an
+/// .xls or .ods may have become .xlsx) and bytes.
 pub fn write_report<'a>(
     format: ReportFormat,
     map: &HeaderMap,
     rows: impl IntoIterator<Item = &'a FailedRow>,
 ) -> Result<Vec<u8>, String> {
-    let mut lines = vec![header_line(map)];
-    lines.extend(rows.into_iter().map(|row| safe_line(map, row)));
-    write_lines(format, "Errors", &lines)
+    let mut report = ReportWriter::new(format, map)?;
+    for row in rows {
+        report.write(row)?;
+    }
+    match report.finish()?.body {
+        ReportBody::Bytes(bytes) => Ok(bytes),
+        ReportBody::Workbook(mut workbook) => workbook.save_to_buffer().map_err(xlsx_error),
+    }
 }
 
 /// Control characters (a cell's line breaks) become spaces: one row stays one line.
@@ -248,31 +466,33 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
-/// The plain-text report (seed 003's download): one line per failed row with its row number,
-/// its login as the file has it, and every error in words. No other cell is repeated, so no
-/// password can appear.
+/// One line of the plain-text report (seed 003's download): the row number, its login as the
+/// file has it, and every error in words. No other cell is repeated, so no password can appear.
+pub fn text_report_line(map: &HeaderMap, row: &FailedRow) -> String {
+    let cell = map
+        .position(Column::Login)
+        .and_then(|i| row.cells.get(i))
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty());
+    let who = match cell {
+        Some(c) => format!("login \"{}\"", one_line(c)),
+        None => "no login".to_owned(),
+    };
+    format!(
+        "Row {} ({who}): {}\n",
+        row.number,
+        one_line(&row.errors_text())
+    )
+}
+
+/// The plain-text report for `rows`, whole.
 pub fn write_text_report<'a>(
     map: &HeaderMap,
     rows: impl IntoIterator<Item = &'a FailedRow>,
 ) -> String {
-    let login = map.position(Column::Login);
-    let mut out = String::new();
-    for row in rows {
-        let cell = login
-            .and_then(|i| row.cells.get(i))
-            .map(|c| c.trim())
-            .filter(|c| !c.is_empty());
-        let who = match cell {
-            Some(c) => format!("login \"{}\"", one_line(c)),
-            None => "no login".to_owned(),
-        };
-        out.push_str(&format!(
-            "Row {} ({who}): {}\n",
-            row.number,
-            one_line(&row.errors_text())
-        ));
-    }
-    out
+    rows.into_iter()
+        .map(|row| text_report_line(map, row))
+        .collect()
 }
 
 /// The example row of the template: a person as seed 000 describes one.
@@ -451,6 +671,74 @@ mod tests {
             let mut lines = Vec::new();
             read_workbook(bytes, file, &mut read_back(&mut lines)).unwrap();
             check(&lines);
+        }
+    }
+
+    fn numbered(n: u64) -> FailedRow {
+        let mut row = failed();
+        row.number = n;
+        row.cells[0] = format!("zoë.{n}");
+        row
+    }
+
+    #[test]
+    fn a_csv_report_handed_out_in_pieces_is_the_whole_report() {
+        let format = ReportFormat::Csv {
+            delimiter: b';',
+            encoding: TextEncoding::Utf16Le,
+        };
+        let rows: Vec<FailedRow> = (1..=2_000).map(numbered).collect();
+        let whole = write_report(format, &map(), &rows).unwrap();
+        let map = map();
+        let mut report = ReportWriter::new(format, &map).unwrap();
+        let mut pieces = Vec::new();
+        for row in &rows {
+            report.write(row).unwrap();
+            pieces.extend(report.take_ready(16 * 1024).unwrap());
+        }
+        let finished = report.finish().unwrap();
+        let ReportBody::Bytes(rest) = finished.body else {
+            panic!("a CSV ends in bytes")
+        };
+        assert!(pieces.len() > 5, "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|p| p.len() >= 16 * 1024));
+        pieces.push(rest);
+        assert_eq!(pieces.concat(), whole, "one BOM, every row once, in order");
+        assert_eq!(finished.warning, None);
+    }
+
+    #[test]
+    fn an_xls_report_too_long_for_its_sheet_becomes_a_streamed_xlsx() {
+        let map = map();
+        let mut report = ReportWriter::new(ReportFormat::Xls, &map).unwrap();
+        let rows = WHOLE_REPORT_MAX_LINES as u64 + 10;
+        for n in 1..=rows {
+            report.write(&numbered(n)).unwrap();
+            assert_eq!(report.take_ready(0).unwrap(), None, "written at the end");
+        }
+        let finished = report.finish().unwrap();
+        assert_eq!(finished.format, ReportFormat::Xlsx);
+        assert!(
+            finished
+                .warning
+                .as_deref()
+                .unwrap()
+                .contains("at most 65536 rows"),
+            "{:?}",
+            finished.warning
+        );
+        let ReportBody::Workbook(mut workbook) = finished.body else {
+            panic!("an .xlsx ends as a workbook")
+        };
+        let bytes = workbook.save_to_buffer().unwrap();
+        let mut lines = Vec::new();
+        read_workbook(bytes, FileFormat::Xlsx, &mut read_back(&mut lines)).unwrap();
+        assert_eq!(lines.len() as u64, rows + 1);
+        assert_eq!(lines[0].last().unwrap(), "Errors");
+        for (n, line) in lines[1..].iter().enumerate() {
+            assert_eq!(line[0], (n + 1).to_string());
+            assert_eq!(line[1], format!("zoë.{}", n + 1));
+            assert_eq!(line[6], MASK, "password masked");
         }
     }
 

@@ -18,10 +18,10 @@ use crate::caller::{Caller, CallerRole};
 use crate::error::AppError;
 use crate::ids::{ExportJobId, TenantId};
 use crate::store::{ListUsers, StoreError, StoreResult, UserQuery};
+pub use crate::upload::{MIN_PART_BYTES, PART_BYTES, PartUploads, UploadedPart};
 use crate::use_cases::export::CsvExport;
 
-/// S3 refuses multipart parts below 5 MiB (except the last).
-pub const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
+const CSV: &str = "text/csv; charset=utf-8";
 
 /// How long an export (object and job) is kept: the bucket's `exports/` rule expires it.
 const KEPT_SECONDS: i64 = 24 * 60 * 60;
@@ -32,13 +32,6 @@ pub enum ExportStatus {
     Running,
     Completed,
     Failed,
-}
-
-/// A part of the object's multipart upload, as S3 acknowledged it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadedPart {
-    pub number: i32,
-    pub etag: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,22 +118,7 @@ pub trait ExportJobStore {
 
 /// Where exports are written: CSV objects, whole or by multipart upload, and links to them.
 /// Errors are text for logs (no secrets in them).
-pub trait ExportFiles: Sync {
-    fn start_upload(&self, key: &str) -> impl Future<Output = Result<String, String>> + Send;
-    /// The part's ETag.
-    fn upload_part(
-        &self,
-        key: &str,
-        upload_id: &str,
-        number: i32,
-        bytes: Vec<u8>,
-    ) -> impl Future<Output = Result<String, String>> + Send;
-    fn complete_upload(
-        &self,
-        key: &str,
-        upload_id: &str,
-        parts: &[UploadedPart],
-    ) -> impl Future<Output = Result<(), String>> + Send;
+pub trait ExportFiles: PartUploads {
     /// One whole object (an export smaller than a part).
     fn put_export(
         &self,
@@ -168,6 +146,9 @@ impl<T: ExportFiles + ContinueExport> ExportPorts for T {}
 pub struct ExportConfig {
     /// A part is uploaded once this much CSV is buffered (≥ [`MIN_PART_BYTES`] on S3).
     pub part_bytes: usize,
+    /// The smallest part the bucket takes (S3: 5 MiB): at a hand-over, a buffer this large
+    /// is uploaded rather than written again by the next run.
+    pub min_part_bytes: usize,
     /// An export that ends within one part and is at most this large is answered inline.
     pub inline_bytes: usize,
 }
@@ -175,7 +156,8 @@ pub struct ExportConfig {
 impl Default for ExportConfig {
     fn default() -> Self {
         Self {
-            part_bytes: 8 * 1024 * 1024,
+            part_bytes: PART_BYTES,
+            min_part_bytes: MIN_PART_BYTES,
             inline_bytes: 4 * 1024 * 1024,
         }
     }
@@ -284,7 +266,7 @@ where
             None => {
                 let id = self
                     .files
-                    .start_upload(&job.key)
+                    .start_upload(&job.key, CSV)
                     .await
                     .map_err(AppError::Internal)?;
                 job.upload_id = Some(id.clone());
@@ -329,7 +311,15 @@ where
             if query.cursor.is_none() {
                 break;
             }
-            if csv.buffered() >= self.config.part_bytes {
+            let handing_over = Instant::now() >= hand_over_at;
+            // What is buffered at a hand-over goes up too when S3 takes it as a part, so the
+            // next run does not write it again.
+            let part = if handing_over {
+                self.config.part_bytes.min(self.config.min_part_bytes)
+            } else {
+                self.config.part_bytes
+            };
+            if csv.buffered() >= part {
                 let bytes = csv.take().map_err(AppError::Internal)?;
                 self.upload(job, bytes).await?;
                 job.cursor = query.cursor.clone();
@@ -338,7 +328,7 @@ where
                     return Ok(ExportStep::Skipped("another run took the export"));
                 }
             }
-            if Instant::now() >= hand_over_at {
+            if handing_over {
                 // The rows buffered since the checkpoint are read again by the next run.
                 return self.hand_over(job.clone()).await;
             }
@@ -475,8 +465,8 @@ mod tests {
         fail_part: Option<usize>,
     }
 
-    impl ExportFiles for Files {
-        async fn start_upload(&self, key: &str) -> Result<String, String> {
+    impl PartUploads for Files {
+        async fn start_upload(&self, key: &str, _: &str) -> Result<String, String> {
             let id = format!("{key}-upload");
             self.uploads
                 .lock()
@@ -527,7 +517,9 @@ mod tests {
             self.objects.lock().unwrap().insert(key.to_owned(), object);
             Ok(())
         }
+    }
 
+    impl ExportFiles for Files {
         async fn put_export(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
             self.objects.lock().unwrap().insert(key.to_owned(), bytes);
             Ok(())
@@ -563,6 +555,7 @@ mod tests {
                 queue: Queue::default(),
                 config: ExportConfig {
                     part_bytes,
+                    min_part_bytes: part_bytes,
                     inline_bytes: 1024 * 1024,
                 },
             }
@@ -688,6 +681,24 @@ mod tests {
             (ExportStatus::Completed, 250, 0)
         );
         assert_every_user_once(&world.object(&done), 250);
+    }
+
+    #[test]
+    fn a_hand_over_uploads_what_is_buffered_when_the_bucket_takes_it_as_a_part() {
+        // Parts of 1 MiB, but anything from 1 byte is a part: the first page goes up at the
+        // hand-over and the next run starts after it.
+        let mut world = World::new(450, 1024 * 1024);
+        world.config.min_part_bytes = 1;
+        let job = world.start_handing_over();
+        assert_eq!((job.rows, job.parts.len()), (200, 1));
+        assert_eq!(job.cursor.as_deref(), Some("200"));
+        world.drain();
+        let done = world.job(&job.id);
+        assert_eq!(
+            (done.status, done.rows, done.parts.len()),
+            (ExportStatus::Completed, 450, 3)
+        );
+        assert_every_user_once(&world.object(&done), 450);
     }
 
     #[test]

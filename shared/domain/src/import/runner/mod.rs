@@ -54,6 +54,8 @@ pub struct ImportConfig {
     pub invocation: String,
     /// How long a lease holds without renewal (it is renewed at every checkpoint).
     pub lease: Duration,
+    /// The error reports are uploaded in parts of this size (≥ 5 MiB on S3).
+    pub report_part_bytes: usize,
 }
 
 impl Default for ImportConfig {
@@ -64,6 +66,7 @@ impl Default for ImportConfig {
             hand_over_at: None,
             invocation: ulid::Ulid::new().to_string(),
             lease: Duration::from_secs(5 * 60),
+            report_part_bytes: crate::upload::PART_BYTES,
         }
     }
 }
@@ -732,7 +735,8 @@ where
         if problems > 0
             && let Some(map) = &map
         {
-            outcome::write_reports(self.importer.files, &mut self.job, map).await?;
+            let part_bytes = self.importer.config.report_part_bytes;
+            outcome::write_reports(self.importer.files, &mut self.job, map, part_bytes).await?;
         }
         let status = if self.job.mode == ImportMode::AllOrNothing && problems > 0 {
             ImportStatus::Failed

@@ -8,10 +8,11 @@ use crate::import::columns::HeaderMap;
 use crate::import::files::{ImportFiles, ObjectRef};
 use crate::import::job::{ImportJob, ImportStatus};
 use crate::import::report::{
-    FailedRow, MASK, ReportFormat, TextEncoding, write_report, write_text_report,
+    FailedRow, MASK, ReportBody, ReportFormat, ReportWriter, TextEncoding, text_report_line,
 };
 use crate::import::sheet::FileFormat;
 use crate::object_keys;
+use crate::upload::UploadedPart;
 
 /// Keeps one chunk's failed rows (sorted, passwords masked) until the report is written:
 /// no password reaches the bucket, not even for the life of a job.
@@ -40,24 +41,6 @@ pub(super) async fn keep_failed_rows<F: ImportFiles>(
         .put(&key, body, "application/json")
         .await
         .map_err(ImportError::Bucket)
-}
-
-/// Every failed row the job kept, in row order.
-async fn failed_rows<F: ImportFiles>(
-    files: &F,
-    job: &ImportJob,
-) -> Result<Vec<FailedRow>, ImportError> {
-    let prefix = object_keys::report_parts(&job.tenant_id, &job.id);
-    let mut rows: Vec<FailedRow> = Vec::new();
-    for key in files.list(&prefix).await.map_err(ImportError::Bucket)? {
-        let bytes = files
-            .download(ObjectRef::latest(&key))
-            .await
-            .map_err(ImportError::Bucket)?;
-        rows.extend(serde_json::from_slice::<Vec<FailedRow>>(&bytes)?);
-    }
-    rows.sort_by_key(|r| r.number);
-    Ok(rows)
 }
 
 /// A user an `all_or_nothing` job created: undone on a late failure or a cancel, welcomed
@@ -155,51 +138,203 @@ fn report_format(job: &ImportJob) -> ReportFormat {
     }
 }
 
-/// The report in the uploaded file's format; as XLSX (with a warning saying why) when the
-/// rows do not fit an `.xls` sheet.
-fn render_report(
-    job: &mut ImportJob,
-    map: &HeaderMap,
-    rows: &[FailedRow],
-) -> Result<(ReportFormat, Vec<u8>), ImportError> {
-    let format = report_format(job);
-    match write_report(format, map, rows) {
-        Ok(bytes) => Ok((format, bytes)),
-        Err(why) if format == ReportFormat::Xls => {
-            job.warnings
-                .push(format!("the error report is an .xlsx file: {why}"));
-            let bytes = write_report(ReportFormat::Xlsx, map, rows).map_err(ImportError::Report)?;
-            Ok((ReportFormat::Xlsx, bytes))
-        }
-        Err(why) => Err(ImportError::Report(why)),
-    }
-}
-
-/// Writes both error reports from the kept rows and records their keys on the job.
+/// Writes both error reports from the kept rows, one kept part at a time, each streamed to
+/// the bucket in parts of `part_bytes`: memory stays flat however many rows failed. Records
+/// their keys on the job.
 pub(super) async fn write_reports<F: ImportFiles>(
     files: &F,
     job: &mut ImportJob,
     map: &HeaderMap,
+    part_bytes: usize,
 ) -> Result<(), ImportError> {
-    let rows = failed_rows(files, job).await?;
-    let (format, bytes) = render_report(job, map, &rows)?;
-    let key = object_keys::error_report(&job.tenant_id, &job.id, format.extension());
-    files
-        .put(&key, bytes, format.content_type())
-        .await
-        .map_err(ImportError::Bucket)?;
-    job.report_key = Some(key);
+    let mut report = ReportWriter::new(report_format(job), map).map_err(ImportError::Report)?;
     let text_key = object_keys::text_report(&job.tenant_id, &job.id);
-    files
-        .put(
-            &text_key,
-            write_text_report(map, &rows).into_bytes(),
-            "text/plain; charset=utf-8",
-        )
-        .await
-        .map_err(ImportError::Bucket)?;
+    let mut text = StreamedObject::new(files, text_key.clone(), TEXT, part_bytes);
+    // A CSV report is streamed as it is written; the other formats once they are complete.
+    let mut streamed = match report.format() {
+        format @ ReportFormat::Csv { .. } => Some(StreamedObject::new(
+            files,
+            object_keys::error_report(&job.tenant_id, &job.id, format.extension()),
+            format.content_type(),
+            part_bytes,
+        )),
+        _ => None,
+    };
+    let prefix = object_keys::report_parts(&job.tenant_id, &job.id);
+    // Part keys sort by their first row, and each part's rows are sorted: row order.
+    for key in files.list(&prefix).await.map_err(ImportError::Bucket)? {
+        let bytes = files
+            .download(ObjectRef::latest(&key))
+            .await
+            .map_err(ImportError::Bucket)?;
+        for row in serde_json::from_slice::<Vec<FailedRow>>(&bytes)? {
+            report.write(&row).map_err(ImportError::Report)?;
+            text.write(text_report_line(map, &row).as_bytes()).await?;
+            if let Some(out) = &mut streamed
+                && let Some(piece) = report.take_ready(part_bytes).map_err(ImportError::Report)?
+            {
+                out.write(&piece).await?;
+            }
+        }
+    }
+    text.finish().await?;
     job.text_report_key = Some(text_key);
+    let finished = report.finish().map_err(ImportError::Report)?;
+    if let Some(warning) = finished.warning {
+        job.warnings.push(warning);
+    }
+    let key = object_keys::error_report(&job.tenant_id, &job.id, finished.format.extension());
+    let mut out = streamed.unwrap_or_else(|| {
+        StreamedObject::new(
+            files,
+            key.clone(),
+            finished.format.content_type(),
+            part_bytes,
+        )
+    });
+    match finished.body {
+        ReportBody::Bytes(bytes) => out.write(&bytes).await?,
+        ReportBody::Workbook(workbook) => save_workbook(workbook, &mut out, part_bytes).await?,
+    }
+    out.finish().await?;
+    job.report_key = Some(key);
     Ok(())
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// Saves an XLSX workbook into `out` as the zip is produced (on a blocking thread, handing
+/// over `part_bytes` at a time): the file is never whole in memory.
+async fn save_workbook<F: ImportFiles>(
+    mut workbook: Box<rust_xlsxwriter::Workbook>,
+    out: &mut StreamedObject<'_, F>,
+    part_bytes: usize,
+) -> Result<(), ImportError> {
+    let (sender, mut pieces) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let saving = tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter {
+            sender,
+            buffer: Vec::new(),
+            piece_bytes: part_bytes,
+        };
+        workbook.save_to_writer(&mut writer)?;
+        writer.send()?;
+        Ok::<_, rust_xlsxwriter::XlsxError>(())
+    });
+    while let Some(piece) = pieces.recv().await {
+        out.write(&piece).await?;
+    }
+    saving
+        .await
+        .map_err(|e| ImportError::Report(e.to_string()))?
+        .map_err(|e| ImportError::Report(e.to_string()))
+}
+
+/// A `Write` that sends what it is given, `piece_bytes` at a time, to an async receiver.
+struct ChannelWriter {
+    sender: tokio::sync::mpsc::Sender<Vec<u8>>,
+    buffer: Vec<u8>,
+    piece_bytes: usize,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        self.sender
+            .blocking_send(std::mem::take(&mut self.buffer))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "upload stopped"))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= self.piece_bytes {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// An object written as its bytes come: one PUT when they fit one part, else a multipart
+/// upload of `part_bytes` parts.
+struct StreamedObject<'a, F> {
+    files: &'a F,
+    key: String,
+    content_type: &'static str,
+    part_bytes: usize,
+    buffer: Vec<u8>,
+    upload_id: Option<String>,
+    parts: Vec<UploadedPart>,
+}
+
+impl<'a, F: ImportFiles> StreamedObject<'a, F> {
+    fn new(files: &'a F, key: String, content_type: &'static str, part_bytes: usize) -> Self {
+        Self {
+            files,
+            key,
+            content_type,
+            part_bytes,
+            buffer: Vec::new(),
+            upload_id: None,
+            parts: Vec::new(),
+        }
+    }
+
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), ImportError> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= self.part_bytes {
+            self.send_part().await?;
+        }
+        Ok(())
+    }
+
+    async fn send_part(&mut self) -> Result<(), ImportError> {
+        let upload_id = match &self.upload_id {
+            Some(id) => id.clone(),
+            None => {
+                let id = self
+                    .files
+                    .start_upload(&self.key, self.content_type)
+                    .await
+                    .map_err(ImportError::Bucket)?;
+                self.upload_id = Some(id.clone());
+                id
+            }
+        };
+        let number = self.parts.len() as i32 + 1;
+        let bytes = std::mem::take(&mut self.buffer);
+        let etag = self
+            .files
+            .upload_part(&self.key, &upload_id, number, bytes)
+            .await
+            .map_err(ImportError::Bucket)?;
+        self.parts.push(UploadedPart { number, etag });
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<(), ImportError> {
+        let Some(upload_id) = self.upload_id.clone() else {
+            return self
+                .files
+                .put(&self.key, self.buffer, self.content_type)
+                .await
+                .map_err(ImportError::Bucket);
+        };
+        if !self.buffer.is_empty() {
+            self.send_part().await?;
+        }
+        self.files
+            .complete_upload(&self.key, &upload_id, &self.parts)
+            .await
+            .map_err(ImportError::Bucket)
+    }
 }
 
 /// The summary object next to the reports, for tools that watch the bucket.
