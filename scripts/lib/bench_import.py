@@ -1,7 +1,8 @@
-"""scripts/bench-import ROWS: a big sheet dropped into the running local stack, the way an admin
+"""scripts/bench-import ROWS [csv|xlsx]: a big sheet dropped into the running local stack, the way an admin
 would (`aws s3 cp`), timed to its final status and checked row by row.
 
-The sheet has seed 001's columns (no department column); one row in 100 has a broken e-mail
+The sheet (a CSV, or an XLSX laid out as Excel saves one: shared strings, one sheet) has seed
+001's columns (no department column); one row in 100 has a broken e-mail
 address and must come back in the error report. Afterwards it checks that every valid row is
 stored exactly once (by reading the tenant's list index), that the counts and the report agree,
 and prints the wall time, rows/s, hand-overs and the worker's peak RSS. Start the stack first:
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
+from xml.sax.saxutils import escape
 from pathlib import Path
 
 import boto3
@@ -28,19 +31,92 @@ HEADER = ["First Name", "Last Name", "Login", "Mobile Phone number", "Business P
 DONE = ("completed", "completed_with_errors", "failed", "cancelled")
 
 
-def write_sheet(path, rows):
+def sheet_rows(rows):
     """Seed 001's columns; every 100th row has an e-mail without a domain."""
-    bad = 0
+    for i in range(rows):
+        broken = i % 100 == 99
+        yield [f"First{i}", f"Last{i}", f"user{i}", f"+1201555{i % 10000:04}",
+               f"+1201556{i % 10000:04}", f"user{i}@" if broken else f"user{i}@example.com", "Acme"]
+
+
+def write_csv(path, rows):
     with open(path, "w", newline="") as f:
         out = csv.writer(f)
         out.writerow(HEADER)
-        for i in range(rows):
-            broken = i % 100 == 99
-            bad += broken
-            out.writerow([f"First{i}", f"Last{i}", f"user{i}", f"+1201555{i % 10000:04}",
-                          f"+1201556{i % 10000:04}", f"user{i}@" if broken else f"user{i}@example.com",
-                          "Acme"])
-    return bad
+        out.writerows(sheet_rows(rows))
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+XLSX_PARTS = {
+    "[Content_Types].xml": f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    f'<Override PartName="/xl/workbook.xml" ContentType="{_SHEET_TYPE}.sheet.main+xml"/>'
+    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_SHEET_TYPE}.worksheet+xml"/>'
+    f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_SHEET_TYPE}.sharedStrings+xml"/>'
+    "</Types>",
+    "_rels/.rels": f'{_XML}<Relationships xmlns="{_RELS}">'
+    f'<Relationship Id="rId1" Type="{_DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_DOC}">'
+    '<sheets><sheet name="Users" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": f'{_XML}<Relationships xmlns="{_RELS}">'
+    f'<Relationship Id="rId1" Type="{_DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+    f'<Relationship Id="rId2" Type="{_DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+    "</Relationships>",
+}
+
+
+def write_xlsx(path, rows):
+    """As Excel saves a sheet: every text cell an index into the shared strings."""
+    strings = {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
+        for name, text in XLSX_PARTS.items():
+            book.writestr(name, text)
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(f'{_XML}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+            for r, values in enumerate([HEADER, *sheet_rows(rows)], start=1):
+                cells = "".join(
+                    f'<c r="{col}{r}" t="s"><v>{strings.setdefault(v, len(strings))}</v></c>'
+                    for col, v in zip("ABCDEFG", values)
+                )
+                sheet.write(f'<row r="{r}">{cells}</row>'.encode())
+            sheet.write(b"</sheetData></worksheet>")
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as shared:
+            shared.write(f'{_XML}<sst xmlns="{_MAIN}" count="{(rows + 1) * 7}" '
+                         f'uniqueCount="{len(strings)}">'.encode())
+            for text in strings:
+                shared.write(f"<si><t>{escape(text)}</t></si>".encode())
+            shared.write(b"</sst>")
+
+
+def report_logins(kind, body):
+    """The Login cell of every row of the error report (same format as the sheet)."""
+    if kind == "csv":
+        rows = list(csv.reader(io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig")))
+        column = rows[0].index("Login")
+        return [row[column] for row in rows[1:]]
+    with zipfile.ZipFile(io.BytesIO(body)) as book:
+        xml = book.read("xl/worksheets/sheet1.xml").decode()
+        names = book.namelist()
+        shared = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in names else ""
+    strings = re.findall(r"<si>.*?<t[^>]*>([^<]*)</t>.*?</si>", shared)
+
+    def cells(row):
+        """{column letters: text} of one <row>."""
+        found = {}
+        for ref, attrs, inner in re.findall(r'<c r="([A-Z]+)\d+"([^>]*?)(?:/>|>(.*?)</c>)', row):
+            text = re.search(r"<(?:v|t)[^>]*>([^<]*)<", inner or "")
+            text = text.group(1) if text else ""
+            found[ref] = strings[int(text)] if 't="s"' in attrs else text
+        return found
+
+    rows = [cells(row) for row in re.findall(r"<row[^>]*>(.*?)</row>", xml)]
+    column = next(ref for ref, text in rows[0].items() if text == "Login")
+    return [row.get(column, "") for row in rows[1:]]
 
 
 def api(s, token, path):
@@ -96,13 +172,17 @@ def stored_logins(s, tenant):
 
 def main():
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    kind = sys.argv[2] if len(sys.argv) > 2 else "csv"
+    if kind not in ("csv", "xlsx"):
+        raise SystemExit("usage: scripts/bench-import [ROWS] [csv|xlsx]")
     s = Settings.from_environment()
     if not (DEV_STATE / "ready").exists():
         raise SystemExit("start the local stack first: scripts/dev up --detach --release")
     bench = ROOT / ".roster" / "bench"
     bench.mkdir(parents=True, exist_ok=True)
-    sheet = bench / f"users-{rows}.csv"
-    bad = write_sheet(sheet, rows)
+    sheet = bench / f"users-{rows}.{kind}"
+    (write_csv if kind == "csv" else write_xlsx)(sheet, rows)
+    bad = rows // 100
     tenant = f"bench{int(time.time())}"
     token = subprocess.run([str(ROOT / "scripts/dev"), "token", "--tenant", tenant, "--roles", "admin"],
                            check=True, capture_output=True, text=True).stdout.strip()
@@ -135,16 +215,17 @@ def main():
         problems.append(f"counts {counts}, expected created {rows - bad}, failed {bad}")
     report_url = api(s, token, f"/v1/imports/{job['id']}/report")["url"]
     with urllib.request.urlopen(report_url, timeout=300) as response:
-        report = list(csv.reader(io.TextIOWrapper(response, encoding="utf-8-sig")))
-    if len(report) - 1 != bad:
-        problems.append(f"the report has {len(report) - 1} rows, expected {bad}")
+        reported = report_logins(kind, response.read())
+    broken = {f"user{i}" for i in range(rows) if i % 100 == 99}
+    if len(reported) != bad or set(reported) != broken:
+        problems.append(f"the report has {len(reported)} rows, expected the {bad} broken ones")
     logins = stored_logins(s, tenant)
     expected = {f"user{i}" for i in range(rows) if i % 100 != 99}
     if len(logins) != len(set(logins)) or set(logins) != expected:
         problems.append(f"{len(logins)} users stored ({len(set(logins))} distinct), expected {len(expected)}")
     rss = peak_rss_mb()
     print(json.dumps({
-        "rows": rows, "file_mb": round(size_mb, 1), "seconds": round(seconds, 1),
+        "rows": rows, "format": kind, "file_mb": round(size_mb, 1), "seconds": round(seconds, 1),
         "rows_per_second": round(rows / seconds), "hand_overs": hand_overs,
         "worker_peak_rss_mb": round(rss) if rss else None, "status": job["status"], "counts": counts,
     }))

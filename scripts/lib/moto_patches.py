@@ -19,6 +19,15 @@ bump forces a look at what changed. Why each patch exists (docs/benchmarks.md ha
    JSON, so results that are plain data (strings, numbers, booleans, lists, maps, and bytes,
    which go out base64-encoded as the serializer sends them) are written with `json.dumps`;
    anything else (a table description's timestamps) still takes the generic path.
+4. A million users did not fit in memory (about 25 KB per user, so 1M users wanted more than
+   the 23 GB of this machine). Moto appends every model object it ever builds to a class-wide
+   list (`instances_tracked`, read only by the /moto-api/data.json dashboard and by S3's
+   reset), so every DynamoDB item stayed alive forever: overwritten, deleted, and the
+   journal's copies of the previous section alike. Items are no longer tracked. Attribute
+   names and short string values (statuses, roles, tenant prefixes) arrive as new strings with
+   every request; they are interned, so a million users share one copy of each. An item's size
+   limit is checked once on the whole item instead of once per attribute (the check summed
+   the item so far each time, O(attributes²)); the limit and the error are moto's.
 
 scripts/lib/tests/test_moto_patches.py checks the semantics the tests of the project rely on:
 conditions, cancellation reasons, atomic rollback (puts, updates, deletes), index queries
@@ -30,6 +39,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import sys
 from typing import Any
 
 PINNED_MOTO = "5.2.5"
@@ -56,6 +66,7 @@ def apply() -> None:
     _patch_transactions(DynamoDBBackend, Table)
     _patch_queries(DynamoDBBackend, Table)
     _patch_serialization(responses.DynamoResult)
+    _patch_memory()
     _applied = True
 
 
@@ -101,6 +112,8 @@ def _patch_transactions(backend_class: Any, table_class: Any) -> None:
             if len(entry) != 1:
                 continue  # moto refuses the whole request before writing anything
             op_type, op = next(iter(entry.items()))
+            if op_type == "ConditionCheck":
+                continue  # writes nothing
             touched = _touched_key(self, op_type, op)
             if touched is not None:
                 table, hash_value, range_value = touched
@@ -294,3 +307,48 @@ def _patch_serialization(result_class: Any) -> None:
     result_class.execute_result = execute_result
     # For the tests that hold the fast path to the serializer's output.
     result_class.generic_execute_result = original
+
+
+# --- 4. items are freed when dropped, and share their names --------------------------------
+
+# Longer strings are mostly unique (ids, e-mail addresses): interning them would only cost.
+_INTERNED_UP_TO = 64
+
+
+def _interned(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str and len(value) <= _INTERNED_UP_TO else value
+
+
+def _patch_memory() -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    def untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+        return object.__new__(cls)
+
+    Item.__new__ = untracked_new  # type: ignore[method-assign]
+
+    original_type_init = DynamoType.__init__
+
+    def type_init(self: Any, type_as_dict: Any) -> None:
+        original_type_init(self, type_as_dict)
+        self.type = sys.intern(self.type)
+        if self.type in ("S", "N"):
+            self.value = _interned(self.value)
+        elif self.type == "M":
+            self.value = {sys.intern(k): v for k, v in self.value.items()}
+
+    DynamoType.__init__ = type_init  # type: ignore[method-assign]
+
+    def item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        self.hash_key = hash_key
+        self.range_key = range_key
+        converted = {sys.intern(k): DynamoType(v) for k, v in attrs.items()}
+        size = sum(bytesize(k) + v.size() for k, v in converted.items())
+        if size > 405000:  # LimitedSizeDict's limit, checked once
+            raise ItemSizeTooLarge
+        self.attrs = LimitedSizeDict()
+        dict.update(self.attrs, converted)
+
+    Item.__init__ = item_init  # type: ignore[method-assign]

@@ -1,15 +1,18 @@
 """The patched moto keeps the DynamoDB semantics the project's tests rely on."""
 
+import gc
 import json
 import random
 import threading
 import unittest
+import weakref
 
 import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType
 
 import moto_patches
 
@@ -20,6 +23,10 @@ TABLE = "patched"
 
 def s(value):
     return {"S": value}
+
+
+def s_type(value):
+    return DynamoType(s(value))
 
 
 class PatchedDynamo(unittest.TestCase):
@@ -268,8 +275,54 @@ class PatchedDynamo(unittest.TestCase):
                     self.assertEqual(self.by_g(group, limit=7), [(pk, "1") for _, pk in want])
 
 
-if __name__ == "__main__":
-    unittest.main()
+    def stored(self, pk, sk):
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].get_table(TABLE)
+        return table.get_item(s_type(pk), s_type(sk))
+
+    def test_items_that_are_overwritten_deleted_or_journaled_are_freed(self):
+        self.put("a", "1", v="first")
+        first = weakref.ref(self.stored("a", "1"))
+        self.put("a", "1", v="second")
+        second = weakref.ref(self.stored("a", "1"))
+        update = {
+            "Update": {
+                "TableName": TABLE,
+                "Key": {"pk": s("a"), "sk": s("1")},
+                "UpdateExpression": "SET v = :v",
+                "ExpressionAttributeValues": {":v": s("third")},
+            }
+        }
+        self.db.transact_write_items(TransactItems=[update])  # journals a copy of the item
+        self.db.delete_item(TableName=TABLE, Key={"pk": s("a"), "sk": s("1")})
+        gc.collect()
+        self.assertIsNone(first())
+        self.assertIsNone(second())
+        self.assertIsNone(self.get("a", "1"))
+
+    def test_the_item_size_limit_holds_for_the_whole_item(self):
+        half = "x" * 210_000
+        with self.assertRaises(ClientError) as raised:
+            self.put("big", "1", one=half, two=half)
+        self.assertIn("Item size has exceeded the maximum allowed size", str(raised.exception))
+        self.assertIsNone(self.get("big", "1"))
+        self.put("big", "1", one=half, two="x" * 190_000)
+        self.assertEqual(len(self.get("big", "1")["two"]["S"]), 190_000)
+
+    def test_items_share_their_attribute_names_and_short_values(self):
+        nested = {"M": {"role": s("agent"), "tags": {"L": [s("a")]}}}
+        for pk in ("u1", "u2"):
+            item = {"pk": s(pk), "sk": s("USER"), "status": s("active"), "profile": nested}
+            # Through JSON, as the server receives it: every request brings new strings.
+            self.db.put_item(TableName=TABLE, Item=json.loads(json.dumps(item)))
+        one, two = self.stored("u1", "USER"), self.stored("u2", "USER")
+        name_one = next(k for k in one.attrs if k == "status")
+        name_two = next(k for k in two.attrs if k == "status")
+        self.assertIs(name_one, name_two)
+        self.assertIs(one.attrs["status"].value, two.attrs["status"].value)
+        role_one = next(k for k in one.attrs["profile"].value if k == "role")
+        role_two = next(k for k in two.attrs["profile"].value if k == "role")
+        self.assertIs(role_one, role_two)
+        self.assertEqual(self.get("u2", "USER")["profile"], nested)
 
 
 class PlainJsonResponses(unittest.TestCase):
@@ -325,3 +378,7 @@ class PlainJsonResponses(unittest.TestCase):
         for operation in ("PutItem", "GetItem", "Query", "Scan", "BatchGetItem", "UpdateItem",
                           "DeleteItem", "DescribeTable"):
             self.assertIn(operation, seen)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -134,6 +134,16 @@ class LeastPrivilege(unittest.TestCase):
             self.assertIn(parameter, str(props["ReservedConcurrentExecutions"]), logical_id)
             self.assertIn(parameter, self.template["Parameters"])
 
+    def test_the_table_can_be_warmed_for_a_large_import_and_stays_on_demand(self):
+        props = cfn.properties(self.template, "AWS::DynamoDB::Table", "UsersTable")
+        self.assertEqual(props["BillingMode"], "PAY_PER_REQUEST")
+        condition, warm, otherwise = props["WarmThroughput"]  # !If, read back as its arguments
+        self.assertEqual(otherwise, "AWS::NoValue", "no parameter, no warming charge")
+        self.assertEqual(warm["WriteUnitsPerSecond"], "TableWarmWriteUnits")
+        self.assertIn("TableWarmReadUnits", str(warm["ReadUnitsPerSecond"]))
+        for parameter in ("TableWarmWriteUnits", "TableWarmReadUnits"):
+            self.assertEqual(self.template["Parameters"][parameter]["Default"], 0)
+
     def test_the_scim_authorizer_only_reads_one_item(self):
         statements, managed = policy_statements(self.template, "ScimAuthorizerFunction")
         self.assertEqual(managed, [])
