@@ -205,7 +205,7 @@ def main():
         time.sleep(2)
     seconds = time.monotonic() - started
     log = (DEV_STATE / "dev.log").read_bytes()[log_before:].decode("utf-8", "replace")
-    hand_overs = sum(1 for line in log.splitlines() if "import continues" in line and job["id"] in line)
+    hand_overs = sum(1 for line in log.splitlines() if "import continues in a new invocation" in line and job["id"] in line)
 
     counts = job["counts"]
     problems = []

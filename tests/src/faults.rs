@@ -5,6 +5,8 @@
 
 use std::io::Read;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use std::future::Future;
 
@@ -335,6 +337,70 @@ impl<M: SendEmail + Sync> SendEmail for FaultySender<M> {
     }
 }
 
+/// A table over its write rate, as the worker's store meets it: user writes beyond the rule
+/// are refused before writing with [`StoreError::Throttled`] (what the adapter reports once
+/// its own retries are spent).
+#[derive(Debug)]
+pub struct Throttle {
+    rule: ThrottleRule,
+    /// (start of the current one-second window, writes admitted in it; first write seen)
+    state: Mutex<(Option<Instant>, usize, Option<Instant>)>,
+    refused: AtomicUsize,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum ThrottleRule {
+    Unlimited,
+    /// At most this many user writes in each second.
+    PerSecond(usize),
+    /// Every user write refused for this long after the first one.
+    For(Duration),
+}
+
+impl Throttle {
+    pub fn new(rule: ThrottleRule) -> Self {
+        Self {
+            rule,
+            state: Mutex::default(),
+            refused: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn unlimited() -> Self {
+        Self::new(ThrottleRule::Unlimited)
+    }
+
+    /// User writes refused so far.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    fn admit(&self) -> StoreResult<()> {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap();
+        let (window, admitted, first) = &mut *state;
+        let first = *first.get_or_insert(now);
+        let allowed = match self.rule {
+            ThrottleRule::Unlimited => true,
+            ThrottleRule::For(span) => now >= first + span,
+            ThrottleRule::PerSecond(limit) => {
+                if window.is_none_or(|start| now >= start + Duration::from_secs(1)) {
+                    *window = Some(now);
+                    *admitted = 0;
+                }
+                *admitted < limit
+            }
+        };
+        if allowed {
+            *admitted += 1;
+            Ok(())
+        } else {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            Err(StoreError::Throttled)
+        }
+    }
+}
+
 /// The worker's store with faults on its writes: `create_user`, `update_user`, `delete_user`
 /// and `save_job` fail before writing (key = the login, or the job id), and the same names
 /// with `+` write first and then report a failure, as a call that timed out after DynamoDB
@@ -342,6 +408,8 @@ impl<M: SendEmail + Sync> SendEmail for FaultySender<M> {
 pub struct FaultyStore<S> {
     pub inner: S,
     pub plan: Plan,
+    /// Applies to `create_user` and `update_user`.
+    pub throttle: Throttle,
 }
 
 impl<S> FaultyStore<S> {
@@ -361,6 +429,7 @@ impl<S> FaultyStore<S> {
 
 impl<S: CreateUser + Sync> CreateUser for FaultyStore<S> {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
+        self.throttle.admit()?;
         let login = user.profile.login.as_str().to_owned();
         self.write("create_user", &login, self.inner.create_user(user))
             .await
@@ -369,6 +438,7 @@ impl<S: CreateUser + Sync> CreateUser for FaultyStore<S> {
 
 impl<S: UpdateUser + Sync> UpdateUser for FaultyStore<S> {
     async fn update_user(&self, before: &User, after: &User) -> StoreResult<()> {
+        self.throttle.admit()?;
         let login = after.profile.login.as_str().to_owned();
         self.write("update_user", &login, self.inner.update_user(before, after))
             .await

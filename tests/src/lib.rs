@@ -163,6 +163,33 @@ pub fn http_get(url: &str) -> (u16, Vec<u8>) {
     http("GET", url, &[], b"")
 }
 
+/// Puts `body` under `imports/{tenant}/{name}` and returns the S3 event of that drop (as
+/// version `v1`) and the id of the job it makes: what a benchmark hands the worker.
+pub async fn drop_import(
+    config: &aws_config::SdkConfig,
+    bucket: &str,
+    tenant: &TenantId,
+    name: &str,
+    body: Vec<u8>,
+) -> (serde_json::Value, roster_domain::ids::ImportJobId) {
+    let key = format!("imports/{tenant}/{name}");
+    roster_aws::s3_client(config)
+        .put_object()
+        .bucket(bucket)
+        .key(&key)
+        .body(body.into())
+        .send()
+        .await
+        .unwrap();
+    let event = serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventTime": "2026-11-22T12:00:00.000Z",
+        "eventName": "ObjectCreated:Put", "eventVersion": "2.1", "awsRegion": "us-east-1",
+        "userIdentity": {"principalId": "bench"}, "requestParameters": {}, "responseElements": {},
+        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "ownerIdentity": {}, "arn": ""},
+               "object": {"key": key, "size": 1, "versionId": "v1", "sequencer": "1"}}}]});
+    let id = roster_domain::import::intake::job_id_for(bucket, &key, "v1", 1_795_348_800_000);
+    (event, id)
+}
+
 pub mod apigw;
 pub mod calls;
 pub mod emulator;

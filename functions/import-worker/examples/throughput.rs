@@ -6,11 +6,11 @@
 use std::time::Instant;
 
 use futures::StreamExt;
-use import_worker::{Worker, job_id_for};
+use import_worker::Worker;
 use roster_domain::ids::DepartmentId;
 use roster_domain::store::{CreateUser, ImportJobStore};
 use roster_domain::validation::UserDraft;
-use roster_tests::{create_department, fresh_tenant, user_from};
+use roster_tests::{create_department, drop_import, fresh_tenant, user_from};
 
 #[tokio::main]
 async fn main() {
@@ -61,24 +61,10 @@ async fn main() {
             i % 10_000
         ));
     }
-    let key = format!("imports/{tenant}/bench.csv");
-    roster_aws::s3_client(&config)
-        .put_object()
-        .bucket(&bucket)
-        .key(&key)
-        .body(csv.into_bytes().into())
-        .send()
-        .await
-        .unwrap();
-    let event = serde_json::json!({"Records": [{"eventSource": "aws:s3", "eventTime": "2026-11-22T12:00:00.000Z",
-        "eventName": "ObjectCreated:Put", "eventVersion": "2.1", "awsRegion": "us-east-1",
-        "userIdentity": {"principalId": "bench"}, "requestParameters": {}, "responseElements": {},
-        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "ownerIdentity": {}, "arn": ""},
-               "object": {"key": key, "size": 1, "versionId": "v1", "sequencer": "1"}}}]});
+    let (event, id) = drop_import(&config, &bucket, &tenant, "bench.csv", csv.into_bytes()).await;
     let start = Instant::now();
     worker.handle(event, None).await.unwrap();
     let import_secs = start.elapsed().as_secs_f64();
-    let id = job_id_for(&bucket, &key, "v1", 1_795_348_800_000);
     let job = worker.store.get_job(&tenant, &id).await.unwrap().unwrap();
     assert_eq!(job.counts.created as usize, rows, "{job:?}");
 

@@ -20,7 +20,9 @@ use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
 use roster_domain::use_cases::imports::cancel_import;
 use roster_domain::use_cases::imports::{Proceed, proceed_import};
 use roster_tests::apigw::{Call, claims};
-use roster_tests::faults::{Fault, FaultyContinuation, FaultyFiles, FaultyStore, Plan};
+use roster_tests::faults::{
+    Fault, FaultyContinuation, FaultyFiles, FaultyStore, Plan, Throttle, ThrottleRule,
+};
 use roster_tests::http_put;
 use roster_tests::messaging::ContinuationTap;
 use roster_tests::{create_department, fresh_tenant};
@@ -974,6 +976,15 @@ fn admin_of(tenant: &TenantId) -> Caller {
 
 /// Runs the worker on every continuation waiting in `tap` (what a proceed handed over).
 async fn run_handed_over(env: &Env, tap: &ContinuationTap) -> usize {
+    let events = handed_over_events(env, tap).await;
+    for event in &events {
+        env.worker.handle(event.clone(), None).await.unwrap();
+    }
+    events.len()
+}
+
+/// This test's continuation messages, as the SQS events that would deliver them.
+async fn handed_over_events(env: &Env, tap: &ContinuationTap) -> Vec<Value> {
     let sample = format!(
         "{}/../../events/import-worker/sqs-continuation.json",
         env!("CARGO_MANIFEST_DIR")
@@ -985,13 +996,15 @@ async fn run_handed_over(env: &Env, tap: &ContinuationTap) -> usize {
         .into_iter()
         .filter(|b| b["tenant_id"] == env.tenant.as_str())
         .collect();
-    for body in &bodies {
-        let mut event: Value =
-            serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
-        event["Records"][0]["body"] = Value::from(body.to_string());
-        env.worker.handle(event, None).await.unwrap();
-    }
-    bodies.len()
+    bodies
+        .iter()
+        .map(|body| {
+            let mut event: Value =
+                serde_json::from_str(&std::fs::read_to_string(&sample).unwrap()).unwrap();
+            event["Records"][0]["body"] = Value::from(body.to_string());
+            event
+        })
+        .collect()
 }
 
 async fn existing_ann(env: &Env) {
@@ -2103,6 +2116,7 @@ async fn swept_worker(env: &Env, fault: Fault) -> SweptWorker {
     Worker {
         store: FaultyStore {
             inner: real.store,
+            throttle: Throttle::unlimited(),
             plan: plan(&[
                 "create_user",
                 "create_user+",
@@ -2287,4 +2301,96 @@ async fn every_fault_of_an_all_or_nothing_import_ends_all_or_nothing() {
         );
         assert_eq!(job.counts.created, 9, "{what}: {job:?}");
     }
+}
+
+// ---- Throttling (issue 17): a throttled job slows down, it never fails ----
+
+type ThrottledWorker =
+    Worker<FaultyStore<DynamoStore>, S3ImportFiles, SnsActivationPublisher, SqsContinuation>;
+
+/// A worker like `env`'s whose user writes meet a table over its rate.
+async fn throttled_worker(env: &Env, rule: ThrottleRule) -> ThrottledWorker {
+    let config = roster_aws::load_aws_config().await;
+    let real = Worker::from_environment(&config).unwrap();
+    Worker {
+        store: FaultyStore {
+            inner: real.store,
+            plan: Plan::default(),
+            throttle: Throttle::new(rule),
+        },
+        files: real.files,
+        publisher: real.publisher,
+        continuation: env.continuations.continuation(),
+        config: env.worker.config.clone(),
+        export: real.export,
+    }
+}
+
+#[tokio::test]
+async fn a_throttled_import_slows_down_and_completes_in_the_same_invocation() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 20,
+        write_concurrency: 8,
+        ..ImportConfig::default()
+    });
+    let worker = throttled_worker(&env, ThrottleRule::PerSecond(25)).await;
+    let (event, id) = env.put_drop("throttled.csv", many_rows(60, 0), &[]).await;
+    Box::pin(worker.handle(event, None))
+        .await
+        .expect("throttling is not a failed invocation");
+    assert!(
+        worker.store.throttle.refused() > 0,
+        "the table did throttle"
+    );
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    assert_eq!((job.counts.created, job.counts.failed), (60, 0));
+    let logins = env.all_logins().await;
+    assert_eq!(logins.len(), 60, "every row once");
+    assert!(env.continuations.drain().await.is_empty(), "no hand-over");
+}
+
+#[tokio::test]
+async fn throttled_past_the_deadline_hands_the_chunk_over_uncounted() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 10,
+        write_concurrency: 4,
+        ..ImportConfig::default()
+    });
+    let worker = throttled_worker(&env, ThrottleRule::For(Duration::from_millis(1500))).await;
+    let (event, id) = env.put_drop("throttled.csv", many_rows(30, 7), &[]).await;
+    let budget = || Some(Instant::now() + Duration::from_millis(500));
+    Box::pin(worker.handle(event, budget())).await.unwrap();
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::InProgress);
+    assert_eq!(
+        job.next_row, 0,
+        "the throttled chunk is written again, not skipped"
+    );
+    assert_eq!(
+        job.counts.created + job.counts.failed,
+        0,
+        "nor counted twice"
+    );
+    let mut invocations = 1;
+    loop {
+        let events = handed_over_events(&env, &env.continuations).await;
+        if events.is_empty() {
+            break;
+        }
+        for event in events {
+            invocations += 1;
+            Box::pin(worker.handle(event, budget())).await.unwrap();
+        }
+        assert!(invocations < 50, "the job never finishes");
+    }
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+    assert_eq!((job.counts.created, job.counts.failed), (26, 4));
+    assert_eq!(env.all_logins().await.len(), 26, "no user written twice");
+    assert_eq!(
+        env.report(&job).await.len(),
+        5,
+        "each failed row reported once"
+    );
 }

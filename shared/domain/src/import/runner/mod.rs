@@ -14,6 +14,7 @@
 mod all_or_nothing;
 mod judge;
 mod outcome;
+mod pace;
 mod source;
 mod write;
 
@@ -23,6 +24,7 @@ use futures::StreamExt;
 
 use self::judge::{Rules, SeenKeys, Verdict};
 use self::outcome::CreatedUser;
+use self::pace::Pace;
 use self::source::{SheetStream, Source};
 use self::write::{RowWriter, Written};
 use super::columns::{Column, HeaderMap};
@@ -280,6 +282,7 @@ where
             source,
             job,
             password_column: None,
+            pace: Pace::new(self.config.write_concurrency),
         };
         run.execute().await
     }
@@ -316,7 +319,20 @@ struct Run<'a, S, F, P, C> {
     job: ImportJob,
     /// Where the file keeps passwords: masked before failed rows are stored.
     password_column: Option<usize>,
+    pace: Pace,
 }
+
+/// How writing a chunk ended.
+enum ChunkEnd {
+    /// Every row written (or refused) and the checkpoint moved past the chunk.
+    Written,
+    /// Throttled until the invocation ran out of time: nothing of the chunk is counted, and
+    /// the next invocation writes it again (rows already written are recognised as the job's).
+    OutOfTime,
+}
+
+/// A valid row's user, and the draft an upsert lays over an existing user.
+type ValidRow = Box<(ValidUser, UserDraft)>;
 
 /// What saving progress found.
 enum Saved {
@@ -475,8 +491,13 @@ where
                 if chunk.len() < self.importer.config.chunk_rows {
                     continue;
                 }
-                self.handle_chunk(std::mem::take(&mut chunk), write, index)
+                let end = self
+                    .handle_chunk(std::mem::take(&mut chunk), write, index)
                     .await?;
+                if let ChunkEnd::OutOfTime = end {
+                    let _ = stream.close().await;
+                    return Ok(PassEnd::Stopped(self.hand_over().await?));
+                }
                 if let Some(stop) = self.checkpoint().await? {
                     let _ = stream.close().await;
                     return Ok(PassEnd::Stopped(stop));
@@ -490,8 +511,10 @@ where
         if let Err(e) = stream.close().await {
             return Ok(PassEnd::Stopped(self.fail(&e.0).await?));
         }
-        if !chunk.is_empty() {
-            self.handle_chunk(chunk, write, index).await?;
+        if !chunk.is_empty()
+            && let ChunkEnd::OutOfTime = self.handle_chunk(chunk, write, index).await?
+        {
+            return Ok(PassEnd::Stopped(self.hand_over().await?));
         }
         Ok(PassEnd::Done(map))
     }
@@ -550,17 +573,19 @@ where
     }
 
     /// Writes (or, in a dry run, checks) one chunk, keeps its failed rows, and moves the
-    /// checkpoint to `next_row`.
+    /// checkpoint to `next_row`. Throttled rows are written again after a pause, fewer at a
+    /// time (`pace`), until the invocation runs out of time.
     async fn handle_chunk(
         &mut self,
         chunk: Vec<(Row, Verdict)>,
         write: bool,
         next_row: u64,
-    ) -> Result<(), ImportError> {
+    ) -> Result<ChunkEnd, ImportError> {
+        let counts_before = self.job.counts;
         let upsert = self.job.mode == ImportMode::Upsert;
         let mut failed: Vec<FailedRow> = Vec::new();
         let mut created = Vec::new();
-        let mut valid: Vec<(Row, Box<(ValidUser, UserDraft)>)> = Vec::new();
+        let mut valid: Vec<(Row, ValidRow)> = Vec::new();
         for (row, verdict) in chunk {
             let written = match verdict {
                 Verdict::Valid(both) => {
@@ -579,22 +604,56 @@ where
             };
             self.tally(row, written, &mut failed, &mut created);
         }
-        let writer = &self.writer;
-        let results: Vec<(Row, Result<Written, ImportError>)> = futures::stream::iter(valid)
-            .map(|(row, both)| async move {
-                let (user, draft) = *both;
-                let outcome = if write {
-                    writer.write(user, draft, upsert).await
-                } else {
-                    writer.check(&user).await
-                };
-                (row, outcome)
-            })
-            .buffer_unordered(self.importer.config.write_concurrency.max(1))
-            .collect()
-            .await;
-        for (row, outcome) in results {
-            self.tally(row, outcome?, &mut failed, &mut created);
+        let mut pending = valid;
+        let mut throttled = false;
+        while !pending.is_empty() {
+            let writer = &self.writer;
+            let results: Vec<(Row, ValidRow, Result<Written, ImportError>)> =
+                futures::stream::iter(pending)
+                    .map(|(row, both)| async move {
+                        let outcome = if write {
+                            let (user, draft) = (both.0.clone(), both.1.clone());
+                            writer.write(user, draft, upsert).await
+                        } else {
+                            writer.check(&both.0).await
+                        };
+                        (row, both, outcome)
+                    })
+                    .buffer_unordered(self.pace.concurrency())
+                    .collect()
+                    .await;
+            pending = Vec::new();
+            for (row, both, outcome) in results {
+                match outcome {
+                    Err(ImportError::Store(StoreError::Throttled)) => pending.push((row, both)),
+                    outcome => self.tally(row, outcome?, &mut failed, &mut created),
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
+            throttled = true;
+            let pause = self.pace.throttled();
+            tracing::warn!(
+                job_id = %self.job.id,
+                rows = pending.len(),
+                concurrency = self.pace.concurrency(),
+                pause_ms = pause.as_millis() as u64,
+                "throttled: writing fewer rows at a time"
+            );
+            let left = self
+                .importer
+                .config
+                .hand_over_at
+                .map(|t| t.saturating_duration_since(Instant::now()));
+            if left.is_some_and(|left| left <= pause) {
+                self.job.counts = counts_before;
+                return Ok(ChunkEnd::OutOfTime);
+            }
+            tokio::time::sleep(pause).await;
+        }
+        if !throttled {
+            self.pace.clean();
         }
         if self.job.mode == ImportMode::AllOrNothing {
             // Texts wait for the commit; the ids are what an undo removes.
@@ -604,7 +663,7 @@ where
         }
         outcome::keep_failed_rows(self.files(), &self.job, failed, self.password_column).await?;
         self.job.next_row = next_row;
-        Ok(())
+        Ok(ChunkEnd::Written)
     }
 
     /// A lost publish must not fail the rows that were written: the job says to resend.
