@@ -404,7 +404,8 @@ impl Throttle {
 /// The worker's store with faults on its writes: `create_user`, `update_user`, `delete_user`
 /// and `save_job` fail before writing (key = the login, or the job id), and the same names
 /// with `+` write first and then report a failure, as a call that timed out after DynamoDB
-/// applied it would. Reads pass through.
+/// applied it would; `create_user+retried` writes and then sends the same write again, as
+/// the SDK retries a request whose answer was lost. Reads pass through.
 pub struct FaultyStore<S> {
     pub inner: S,
     pub plan: Plan,
@@ -431,6 +432,11 @@ impl<S: CreateUser + Sync> CreateUser for FaultyStore<S> {
     async fn create_user(&self, user: &User) -> StoreResult<()> {
         self.throttle.admit()?;
         let login = user.profile.login.as_str().to_owned();
+        if store_fault(&self.plan, "create_user+retried", &login).is_err() {
+            // Applied, the answer lost, and the same request sent again (the SDK's retry).
+            self.inner.create_user(user).await?;
+            return self.inner.create_user(user).await;
+        }
         self.write("create_user", &login, self.inner.create_user(user))
             .await
     }

@@ -2394,3 +2394,35 @@ async fn throttled_past_the_deadline_hands_the_chunk_over_uncounted() {
         "each failed row reported once"
     );
 }
+
+#[tokio::test]
+async fn a_user_write_applied_twice_by_a_retry_counts_once() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 5,
+        write_concurrency: 2,
+        ..ImportConfig::default()
+    });
+    let config = roster_aws::load_aws_config().await;
+    let real = Worker::from_environment(&config).unwrap();
+    let worker = Worker {
+        store: FaultyStore {
+            inner: real.store,
+            plan: Plan::new([Fault::on("create_user+retried", "user0007", 1)]),
+            throttle: Throttle::unlimited(),
+        },
+        files: real.files,
+        publisher: real.publisher,
+        continuation: env.continuations.continuation(),
+        config: env.worker.config.clone(),
+        export: real.export,
+    };
+    let (event, id) = env.put_drop("retried.csv", many_rows(12, 0), &[]).await;
+    Box::pin(worker.handle(event, None))
+        .await
+        .expect("a lost answer is not a failed invocation");
+    assert_eq!(worker.store.plan.fired().len(), 1);
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
+    assert_eq!((job.counts.created, job.counts.conflicts), (12, 0));
+    assert_eq!(env.all_logins().await.len(), 12, "no user written twice");
+}

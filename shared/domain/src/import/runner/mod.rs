@@ -607,6 +607,7 @@ where
         let mut pending = valid;
         let mut throttled = false;
         while !pending.is_empty() {
+            let round = pending.len();
             let writer = &self.writer;
             let results: Vec<(Row, ValidRow, Result<Written, ImportError>)> =
                 futures::stream::iter(pending)
@@ -633,7 +634,7 @@ where
                 break;
             }
             throttled = true;
-            let pause = self.pace.throttled();
+            let pause = self.pace.throttled(pending.len() < round);
             tracing::warn!(
                 job_id = %self.job.id,
                 rows = pending.len(),

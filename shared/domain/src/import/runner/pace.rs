@@ -5,7 +5,9 @@
 //! rate (a new on-demand table's 4,000 WCU/s, a hot partition) would then fail every
 //! invocation; instead the chunk retries only its throttled rows after a pause, with half the
 //! concurrent writes (the rate the table refused is the one to leave), and each chunk written
-//! without throttling adds one concurrent write back, up to the configured number.
+//! without throttling adds one concurrent write back, up to the configured number. The pause
+//! grows only while rounds write nothing: a table that admits some of the writes is at its
+//! rate, and waiting longer would only leave it idle.
 
 use std::time::Duration;
 
@@ -38,10 +40,14 @@ impl Pace {
         self.concurrency
     }
 
-    /// Some writes of a round were throttled: half the writes, and the pause to wait first.
-    pub fn throttled(&mut self) -> Duration {
+    /// Some writes of a round were throttled (`progressed`: others went through): half the
+    /// writes, and the pause to wait first.
+    pub fn throttled(&mut self, progressed: bool) -> Duration {
         self.throttled_rounds += 1;
         self.concurrency = (self.concurrency / 2).max(1);
+        if progressed {
+            self.pause = FIRST_PAUSE;
+        }
         let pause = self.pause;
         self.pause = (self.pause * 2).min(MAX_PAUSE);
         pause
@@ -63,7 +69,7 @@ mod tests {
     fn throttling_halves_the_writes_and_doubles_the_pause_up_to_a_cap() {
         let mut pace = Pace::new(8);
         assert_eq!(pace.concurrency(), 8);
-        let pauses: Vec<_> = (0..10).map(|_| pace.throttled()).collect();
+        let pauses: Vec<_> = (0..10).map(|_| pace.throttled(false)).collect();
         assert_eq!(pace.concurrency(), 1, "never below one write");
         assert_eq!(pauses[0], FIRST_PAUSE);
         assert_eq!(pauses[1], FIRST_PAUSE * 2);
@@ -74,13 +80,13 @@ mod tests {
     #[test]
     fn clean_chunks_win_back_one_write_each_up_to_the_limit() {
         let mut pace = Pace::new(8);
-        pace.throttled();
-        pace.throttled();
+        pace.throttled(false);
+        pace.throttled(false);
         assert_eq!(pace.concurrency(), 2);
         pace.clean();
         assert_eq!(pace.concurrency(), 3);
         assert_eq!(
-            pace.throttled(),
+            pace.throttled(false),
             FIRST_PAUSE,
             "a clean chunk resets the pause"
         );
@@ -88,6 +94,15 @@ mod tests {
             pace.clean();
         }
         assert_eq!(pace.concurrency(), 8);
+    }
+
+    #[test]
+    fn a_round_that_wrote_some_rows_waits_the_first_pause_again() {
+        let mut pace = Pace::new(8);
+        pace.throttled(false);
+        pace.throttled(false);
+        assert_eq!(pace.throttled(true), FIRST_PAUSE);
+        assert_eq!(pace.throttled(false), FIRST_PAUSE * 2);
     }
 
     #[test]

@@ -115,6 +115,9 @@ impl<S: ImportStore> RowWriter<'_, S> {
         }
         match self.store.create_user(&user).await {
             Ok(()) => Ok(Written::Created(Box::new(user))),
+            // The id was made for this write, so a user under it is this write, applied by an
+            // attempt whose answer was lost (the SDK retried a request DynamoDB had done).
+            Err(StoreError::AlreadyExists) => Ok(Written::Created(Box::new(user))),
             Err(StoreError::Conflict { field }) => {
                 match self.holder_of(field, &user.profile).await? {
                     Some(h)
