@@ -404,8 +404,8 @@ impl Throttle {
 /// The worker's store with faults on its writes: `create_user`, `update_user`, `delete_user`
 /// and `save_job` fail before writing (key = the login, or the job id), and the same names
 /// with `+` write first and then report a failure, as a call that timed out after DynamoDB
-/// applied it would; `create_user+retried` writes and then sends the same write again, as
-/// the SDK retries a request whose answer was lost. Reads pass through.
+/// applied it would; `create_user+retried` and `save_job+retried` write and then send the
+/// same write again, as the SDK retries a request whose answer was lost. Reads pass through.
 pub struct FaultyStore<S> {
     pub inner: S,
     pub plan: Plan,
@@ -482,6 +482,10 @@ impl<S: ImportJobStore + Sync> ImportJobStore for FaultyStore<S> {
 
     async fn save_job(&self, expected_version: u64, job: &ImportJob) -> StoreResult<()> {
         let id = job.id.to_string();
+        if store_fault(&self.plan, "save_job+retried", &id).is_err() {
+            self.inner.save_job(expected_version, job).await?;
+            return self.inner.save_job(expected_version, job).await;
+        }
         self.write("save_job", &id, self.inner.save_job(expected_version, job))
             .await
     }

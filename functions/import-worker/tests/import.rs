@@ -2396,7 +2396,7 @@ async fn throttled_past_the_deadline_hands_the_chunk_over_uncounted() {
 }
 
 #[tokio::test]
-async fn a_user_write_applied_twice_by_a_retry_counts_once() {
+async fn writes_applied_twice_by_a_retry_count_once() {
     let env = Env::new().await.with_config(ImportConfig {
         chunk_rows: 5,
         write_concurrency: 2,
@@ -2407,7 +2407,10 @@ async fn a_user_write_applied_twice_by_a_retry_counts_once() {
     let worker = Worker {
         store: FaultyStore {
             inner: real.store,
-            plan: Plan::new([Fault::on("create_user+retried", "user0007", 1)]),
+            plan: Plan::new([
+                Fault::on("create_user+retried", "user0007", 1),
+                Fault::on("save_job+retried", "", 3),
+            ]),
             throttle: Throttle::unlimited(),
         },
         files: real.files,
@@ -2420,9 +2423,10 @@ async fn a_user_write_applied_twice_by_a_retry_counts_once() {
     Box::pin(worker.handle(event, None))
         .await
         .expect("a lost answer is not a failed invocation");
-    assert_eq!(worker.store.plan.fired().len(), 1);
+    assert_eq!(worker.store.plan.fired().len(), 2);
     let job = env.job(&id).await;
     assert_eq!(job.status, ImportStatus::Completed, "{job:?}");
     assert_eq!((job.counts.created, job.counts.conflicts), (12, 0));
+    assert_eq!(job.interruptions, 0, "the job was never given up");
     assert_eq!(env.all_logins().await.len(), 12, "no user written twice");
 }

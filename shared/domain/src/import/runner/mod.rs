@@ -138,12 +138,19 @@ async fn save<S: ImportJobStore>(store: &S, job: &mut ImportJob) -> Result<bool,
     job.version += 1;
     match store.save_job(expected, job).await {
         Ok(()) => Ok(true),
+        Err(StoreError::VersionMismatch) => {
+            // A save DynamoDB applied but whose answer was lost, sent again by the SDK, meets
+            // its own version: the stored job is then exactly this one.
+            let stored = store.get_job(&job.tenant_id, &job.id).await?;
+            if stored.as_ref() == Some(&*job) {
+                return Ok(true);
+            }
+            job.version = expected;
+            Ok(false)
+        }
         Err(e) => {
             job.version = expected;
-            match e {
-                StoreError::VersionMismatch => Ok(false),
-                e => Err(e.into()),
-            }
+            Err(e.into())
         }
     }
 }
