@@ -29,6 +29,20 @@ fn assert_conflict(result: Result<(), StoreError>, field: UniqueField) {
     }
 }
 
+/// The ids a search for `text` finds, every page followed.
+async fn search_ids(
+    store: &roster_aws::DynamoStore,
+    tenant: &roster_domain::ids::TenantId,
+    text: &str,
+) -> Vec<UserId> {
+    let query = UserQuery {
+        text: Some(text.to_owned()),
+        ..UserQuery::default()
+    };
+    let pages = all_pages(store, tenant, query).await;
+    pages.concat().into_iter().map(|u| u.id).collect()
+}
+
 /// Every page of a listing, following cursors; panics on a runaway loop.
 async fn all_pages(
     store: &roster_aws::DynamoStore,
@@ -739,43 +753,81 @@ async fn search_finds_prefixes_of_each_field_in_any_case() {
     for u in [&zoe, &emile, &other] {
         store.create_user(u).await.unwrap();
     }
-    let search = |text: &str| {
-        let store = store.clone();
-        let tenant = tenant.clone();
-        let text = text.to_owned();
-        async move {
-            let query = UserQuery {
-                text: Some(text),
-                ..UserQuery::default()
-            };
-            all_pages(&store, &tenant, query)
-                .await
-                .concat()
-                .into_iter()
-                .map(|u| u.id)
-                .collect::<Vec<_>>()
-        }
-    };
     // First name, last name, e-mail and login, each by a prefix in another case.
-    assert_eq!(search("ZOË").await, vec![zoe.id]);
-    assert_eq!(search("bron").await, vec![zoe.id]);
-    assert_eq!(search("WRITER@m").await, vec![zoe.id]);
-    assert_eq!(search("ZB.").await, vec![zoe.id]);
-    assert_eq!(search("émi").await, vec![emile.id]);
+    assert_eq!(search_ids(&store, &tenant, "ZOË").await, vec![zoe.id]);
+    assert_eq!(search_ids(&store, &tenant, "bron").await, vec![zoe.id]);
+    assert_eq!(search_ids(&store, &tenant, "WRITER@m").await, vec![zoe.id]);
+    assert_eq!(search_ids(&store, &tenant, "ZB.").await, vec![zoe.id]);
+    assert_eq!(search_ids(&store, &tenant, "émi").await, vec![emile.id]);
     assert_eq!(
-        search("E\u{301}MILE").await,
+        search_ids(&store, &tenant, "E\u{301}MILE").await,
         vec![emile.id],
         "decomposed accent"
     );
-    assert_eq!(search("e.z").await, vec![emile.id]);
+    assert_eq!(search_ids(&store, &tenant, "e.z").await, vec![emile.id]);
     // "z" matches Zoë (first name, login) and Émile (last name): each once.
-    let z = search("z").await;
+    let z = search_ids(&store, &tenant, "z").await;
     assert_eq!(z.len(), 2, "{z:?}");
     assert_eq!(
         z.iter().collect::<HashSet<_>>(),
         HashSet::from([&zoe.id, &emile.id])
     );
-    assert!(search("nobody").await.is_empty());
+    assert!(search_ids(&store, &tenant, "nobody").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_login_that_begins_the_email_is_found_through_the_email_entry() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    // No login entry is written for this user (the e-mail entry covers every prefix).
+    let local = person(
+        &tenant,
+        &dept,
+        "JSmith",
+        "John",
+        "Smith",
+        Some("jsmith@acme.example"),
+    );
+    store.create_user(&local).await.unwrap();
+    assert_eq!(search_ids(&store, &tenant, "jsm").await, vec![local.id]);
+    assert_eq!(
+        search_ids(&store, &tenant, "JSMITH").await,
+        vec![local.id],
+        "the whole login"
+    );
+    assert_eq!(
+        search_ids(&store, &tenant, "jsmith@").await,
+        vec![local.id],
+        "the e-mail, once"
+    );
+    assert!(search_ids(&store, &tenant, "jsmithx").await.is_empty());
+
+    // A new e-mail that the login no longer begins brings the login entry back.
+    let mut moved = local.clone().touched(&admin());
+    moved.profile = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            email: Some("john.smith@acme.example".into()),
+            ..UserDraft::from(&local.profile)
+        },
+    )
+    .profile;
+    store.update_user(&local, &moved).await.unwrap();
+    assert_eq!(
+        search_ids(&store, &tenant, "jsm").await,
+        vec![local.id],
+        "by the login"
+    );
+    assert_eq!(
+        search_ids(&store, &tenant, "john.").await,
+        vec![local.id],
+        "by the new e-mail"
+    );
+    assert!(
+        search_ids(&store, &tenant, "jsmith@").await.is_empty(),
+        "the old e-mail is gone"
+    );
 }
 
 #[tokio::test]
