@@ -51,6 +51,8 @@
 //! - `by_address_book` is sparse: only users who opted in carry its key.
 //! - The search indexes partition by the first character of the term, which spreads writes
 //!   over the alphabet while keeping every prefix query inside one partition.
+//! - A login that begins its user's e-mail address has no `search_login` entry: every prefix
+//!   of it is a prefix of the address, which the `search_email` entry finds (one write less).
 //! - Search index entries carry the four terms (INCLUDE projection) so a user matched by two
 //!   fields is returned once without extra reads (see `users::search`).
 //! - `expires_at` (epoch seconds) is the table's TTL attribute.
