@@ -65,6 +65,29 @@ async fn main() {
         },
     );
     store.create_user(&user).await.expect("create");
+    // The department's counters are written only for users created one by one: an
+    // import's hold on the departments stands in for its users (`User::uncounted_in`).
+    let counted_after_create = roster_tests::counted_members(&tenant, &dept).await;
+    let mut imported = user_from(
+        &tenant,
+        &dept,
+        UserDraft {
+            login: Some("Jane.Smith".into()),
+            first_name: Some("Jane".into()),
+            last_name: Some("Smith".into()),
+            email: Some("jane.smith@example.com".into()),
+            mobile_phone: Some("+12015550124".into()),
+            roles: Some(vec!["agent".into()]),
+            ..UserDraft::default()
+        },
+    );
+    imported.uncounted_in = imported.profile.department_id.clone();
+    store.create_user(&imported).await.expect("create imported");
+    let counted_after_import = roster_tests::counted_members(&tenant, &dept).await;
+    // An `ADD` to one counter item (under 1 KB), doubled as a transaction item.
+    let counter_wcu = |added: i64| if added > 0 { 2 } else { 0 };
+    let api_counter_wcu = counter_wcu(counted_after_create);
+    let import_counter_wcu = counter_wcu(counted_after_import - counted_after_create);
     let client = dynamodb().await;
     let get = |k: (String, String)| {
         let client = client.clone();
@@ -105,7 +128,7 @@ async fn main() {
 
     let user_wcu = units(user_bytes, 1024);
     let claim_wcu = units(claim_bytes, 1024);
-    let tx_table_wcu = 2 * (user_wcu + 2 * claim_wcu) + 2; // + department ConditionCheck (read-sized, 1 unit, doubled)
+    let claims_table_wcu = 2 * (user_wcu + 2 * claim_wcu);
     // Only the search entries the stored item carries: a login that begins the e-mail
     // address has none of its own.
     let entries = keys::SearchField::ALL
@@ -117,10 +140,16 @@ async fn main() {
         keys::SearchField::ALL.len()
     );
     let gsi_wcu = 2 * user_wcu + entries * units(search_bytes, 1024);
-    println!(
-        "create user (login, e-mail, phone): 1 TransactWriteItems, table {tx_table_wcu} WCU + indexes {gsi_wcu} WCU = {} WCU",
-        tx_table_wcu + gsi_wcu
-    );
+    for (how, counter) in [
+        ("create user through the API", api_counter_wcu),
+        ("create user by import", import_counter_wcu),
+    ] {
+        let table = claims_table_wcu + counter;
+        println!(
+            "{how} (login, e-mail, phone): 1 TransactWriteItems, table {table} WCU (department counter {counter}) + indexes {gsi_wcu} WCU = {} WCU",
+            table + gsi_wcu
+        );
+    }
     println!(
         "get user: 1 GetItem (consistent), {} RCU",
         units(user_bytes, 4096)
@@ -140,8 +169,9 @@ async fn main() {
         gsi_wcu
     );
     println!(
-        "delete user: 1 TransactWriteItems, table {} WCU + indexes {} WCU",
+        "delete user: 1 TransactWriteItems, table {} WCU ({} for an imported user never moved) + indexes {} WCU",
         2 * (user_wcu + 2 * claim_wcu + 1),
+        2 * (user_wcu + 2 * claim_wcu),
         gsi_wcu
     );
 }

@@ -24,9 +24,9 @@ use roster_domain::import::files::{ContinueJob, ImportFiles, ObjectRef, StoredOb
 use roster_domain::import::job::ImportJob;
 use roster_domain::pick_list::{PickListEntry, PickListKind};
 use roster_domain::store::{
-    ActivationCodeStore, CreateUser, DeleteUser, DepartmentStore, FindUser, GetUser, GroupStore,
-    ImportJobStore, ListUsers, Page, PickListStore, SharedContactStore, StoreError, StoreResult,
-    TenantSettingsStore, TrustUser, UpdateUser, UserQuery,
+    ActivationCodeStore, CreateUser, DeleteUser, DepartmentHold, DepartmentStore, FindUser,
+    GetUser, GroupStore, ImportJobStore, ListUsers, Page, PickListStore, SharedContactStore,
+    StoreError, StoreResult, TenantSettingsStore, TrustUser, UpdateUser, UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
 use roster_domain::upload::{PartUploads, UploadedPart};
@@ -468,6 +468,26 @@ impl<S: DeleteUser + Sync> DeleteUser for FaultyStore<S> {
         let login = user.profile.login.as_str().to_owned();
         self.write("delete_user", &login, self.inner.delete_user(user))
             .await
+    }
+}
+
+impl<S: DepartmentHold + Sync> DepartmentHold for FaultyStore<S> {
+    async fn hold_departments(&self, tenant: &TenantId, job: &ImportJobId) -> StoreResult<()> {
+        self.write(
+            "hold_departments",
+            &job.to_string(),
+            self.inner.hold_departments(tenant, job),
+        )
+        .await
+    }
+
+    async fn release_departments(&self, tenant: &TenantId, job: &ImportJobId) -> StoreResult<()> {
+        self.write(
+            "release_departments",
+            &job.to_string(),
+            self.inner.release_departments(tenant, job),
+        )
+        .await
     }
 }
 

@@ -79,6 +79,28 @@ pub async fn create_department(store: &DynamoStore, tenant: &TenantId, id: &Depa
         .expect("create department");
 }
 
+/// The sum of a department's member counters, read as stored.
+pub async fn counted_members(tenant: &TenantId, dept: &DepartmentId) -> i64 {
+    let mut members = 0;
+    for counter in 0..roster_aws::keys::MEMBER_COUNTERS {
+        let (pk, sk) = roster_aws::keys::department_members(tenant, dept, counter);
+        let item = dynamodb()
+            .await
+            .get_item()
+            .table_name(table_name())
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+            .expect("every counter exists");
+        members += item["members"].as_n().unwrap().parse::<i64>().unwrap();
+    }
+    members
+}
+
 /// A user validated the way every entry point validates, not built by hand.
 pub fn user_from(tenant: &TenantId, dept: &DepartmentId, draft: UserDraft) -> User {
     let draft = UserDraft {

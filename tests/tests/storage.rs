@@ -1302,26 +1302,128 @@ mod department_members {
             .collect();
         let results = join_all(users.iter().map(|u| store.create_user(u))).await;
         assert!(results.iter().all(Result::is_ok), "{results:?}");
-        let mut members = 0;
-        for counter in 0..keys::MEMBER_COUNTERS {
-            let (pk, sk) = keys::department_members(&tenant, &crowd.id, counter);
-            let item = dynamodb()
-                .await
-                .get_item()
-                .table_name(table_name())
-                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
-                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
-                .send()
-                .await
-                .unwrap()
-                .item
-                .expect("every counter exists");
-            members += item["members"].as_n().unwrap().parse::<i64>().unwrap();
-        }
         assert_eq!(
-            members, 50,
+            counted_members(&tenant, &crowd.id).await,
+            50,
             "spread over the counters, each user counted once"
         );
+    }
+
+    #[tokio::test]
+    async fn imported_users_are_left_off_the_counters_until_they_move() {
+        let store = store().await;
+        let tenant = fresh_tenant();
+        let field = department(&store, &tenant, "Field").await;
+        let office = department(&store, &tenant, "Office").await;
+        let mut imported = person(&tenant, &field.id, "imported", "Im", "Ported", None);
+        imported.uncounted_in = Some(field.id.clone());
+        store.create_user(&imported).await.unwrap();
+        assert_eq!(counted_members(&tenant, &field.id).await, 0, "not counted");
+        // A move counts the user where it goes, and it stays counted when it comes back.
+        let mut moved = imported.clone().touched(&admin());
+        moved.profile.department_id = Some(office.id.clone());
+        store.update_user(&imported, &moved).await.unwrap();
+        assert_eq!(counted_members(&tenant, &field.id).await, 0);
+        assert_eq!(counted_members(&tenant, &office.id).await, 1);
+        let stored = store.get_user(&tenant, &moved.id).await.unwrap().unwrap();
+        assert_eq!(
+            stored.uncounted_in, None,
+            "a moved user is counted from now on"
+        );
+        let mut back = stored.clone().touched(&admin());
+        back.profile.department_id = Some(field.id.clone());
+        store.update_user(&stored, &back).await.unwrap();
+        assert_eq!(counted_members(&tenant, &field.id).await, 1);
+        assert_eq!(counted_members(&tenant, &office.id).await, 0);
+        store.delete_user(&back).await.unwrap();
+        assert_eq!(counted_members(&tenant, &field.id).await, 0);
+        // Deleting a user that was never counted leaves the counters where they were.
+        let mut other = person(&tenant, &field.id, "other", "Ot", "Her", None);
+        other.uncounted_in = Some(field.id.clone());
+        store.create_user(&other).await.unwrap();
+        store.delete_user(&other).await.unwrap();
+        assert_eq!(
+            counted_members(&tenant, &field.id).await,
+            0,
+            "never below zero"
+        );
+        store.delete_department(&field).await.unwrap();
+    }
+
+    fn running_job(tenant: &roster_domain::ids::TenantId) -> ImportJob {
+        let mut job = ImportJob::new(
+            ImportJobId::generate(),
+            tenant.clone(),
+            "staff.csv".into(),
+            format!("imports/{tenant}/staff.csv"),
+            ImportMode::Partial,
+            Uploader {
+                actor: admin(),
+                name: "Admin".into(),
+                claimed_by: None,
+            },
+        );
+        job.status = roster_domain::import::job::ImportStatus::InProgress;
+        job
+    }
+
+    #[tokio::test]
+    async fn a_department_delete_waits_for_the_imports_that_hold_the_departments() {
+        use roster_domain::import::job::ImportStatus;
+        use roster_domain::store::{DepartmentHold, ImportJobStore};
+        let store = store().await;
+        let tenant = fresh_tenant();
+        let empty = department(&store, &tenant, "Empty").await;
+        let mut job = running_job(&tenant);
+        store.create_job(&job).await.unwrap();
+        store.hold_departments(&tenant, &job.id).await.unwrap();
+        store.hold_departments(&tenant, &job.id).await.unwrap();
+        // A hold of a job that is gone does not keep anything.
+        let vanished = ImportJobId::generate();
+        store.hold_departments(&tenant, &vanished).await.unwrap();
+        assert!(matches!(
+            store.delete_department(&empty).await,
+            Err(StoreError::ImportRunning)
+        ));
+        assert!(
+            store
+                .get_department(&tenant, &empty.id)
+                .await
+                .unwrap()
+                .is_some(),
+            "nothing deleted"
+        );
+        // The job finished without giving its hold back (its worker died): the delete drops it.
+        let expected = job.version;
+        job.status = ImportStatus::Completed;
+        job.version += 1;
+        store.save_job(expected, &job).await.unwrap();
+        store.delete_department(&empty).await.unwrap();
+        assert!(
+            store
+                .get_department(&tenant, &empty.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Given back and taken again, the hold of a running job is respected once more.
+        let next = department(&store, &tenant, "Next").await;
+        let running = running_job(&tenant);
+        store.create_job(&running).await.unwrap();
+        store.hold_departments(&tenant, &running.id).await.unwrap();
+        assert!(matches!(
+            store.delete_department(&next).await,
+            Err(StoreError::ImportRunning)
+        ));
+        store
+            .release_departments(&tenant, &running.id)
+            .await
+            .unwrap();
+        store
+            .release_departments(&tenant, &running.id)
+            .await
+            .unwrap();
+        store.delete_department(&next).await.unwrap();
     }
 
     #[tokio::test]

@@ -25,7 +25,7 @@ use roster_tests::faults::{
 };
 use roster_tests::http_put;
 use roster_tests::messaging::ContinuationTap;
-use roster_tests::{create_department, fresh_tenant};
+use roster_tests::{counted_members, create_department, fresh_tenant};
 use rust_xlsxwriter::Workbook;
 use serde_json::{Value, json};
 
@@ -1467,6 +1467,67 @@ async fn department_cells_name_departments_and_policies_bind() {
         job.error.as_deref().unwrap().contains("department_id"),
         "{job:?}"
     );
+}
+
+/// Imported users cost no member-counter write: the job's hold keeps departments from
+/// being deleted while it writes, and the department index shows its users afterwards.
+#[tokio::test]
+async fn an_import_holds_the_departments_until_it_has_finished() {
+    use roster_domain::store::DeleteUser;
+    use roster_domain::use_cases::organisation::delete_department;
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 3,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    });
+    let store = &env.worker.store;
+    let sales = DepartmentId::parse("sales").unwrap();
+    let empty = DepartmentId::parse("empty").unwrap();
+    create_department(store, &env.tenant, &empty).await;
+    let job = env.drop_file("held.csv", many_rows(9, 0), &[]).await;
+    assert_eq!(job.status, ImportStatus::InProgress, "handed over: {job:?}");
+    let refused = delete_department(store, &admin_of(&env.tenant), &empty)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, AppError::Conflict { .. }),
+        "409: {refused:?}"
+    );
+    assert!(
+        refused.to_string().contains("an import is creating users"),
+        "{refused}"
+    );
+    drain_continuations(&env).await;
+    assert_eq!(env.job(&job.id).await.status, ImportStatus::Completed);
+    assert_eq!(
+        counted_members(&env.tenant, &sales).await,
+        0,
+        "no counter write per imported user"
+    );
+    // Finished, the job holds nothing: the empty department goes, the one with users stays.
+    delete_department(store, &admin_of(&env.tenant), &empty)
+        .await
+        .unwrap();
+    let still = delete_department(store, &admin_of(&env.tenant), &sales)
+        .await
+        .unwrap_err();
+    assert!(still.to_string().contains("still has users"), "{still}");
+    for login in env.logins().await {
+        let user = store
+            .find_by_login(&env.tenant, &login)
+            .await
+            .unwrap()
+            .unwrap();
+        store.delete_user(&user).await.unwrap();
+    }
+    assert_eq!(
+        counted_members(&env.tenant, &sales).await,
+        0,
+        "never below zero"
+    );
+    delete_department(store, &admin_of(&env.tenant), &sales)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

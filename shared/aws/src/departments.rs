@@ -36,7 +36,7 @@ impl DepartmentStore for DynamoStore {
             .collect::<StoreResult<_>>()?;
         let guards = Guards {
             items: counters,
-            on_failure: StoreError::AlreadyExists,
+            on_failure: |_| StoreError::AlreadyExists,
         };
         self.write_named_with(record, department.id.as_str(), claims, guards)
             .await
@@ -96,9 +96,24 @@ impl DepartmentStore for DynamoStore {
         Ok(false)
     }
 
-    /// Deletes the department with its member counters, each only at zero: a user who
-    /// joined after the emptiness check makes the whole delete fail instead of being orphaned.
+    /// Deletes the department with its member counters, each only at zero, and only while no
+    /// import holds the departments: a user who joined after the emptiness check makes the
+    /// whole delete fail instead of being orphaned. A hold left by a finished import is
+    /// dropped and the delete tried once more.
     async fn delete_department(&self, department: &Department) -> StoreResult<()> {
+        match self.delete_unheld_department(department).await {
+            Err(StoreError::ImportRunning)
+                if self.drop_stale_holds(&department.tenant_id).await? =>
+            {
+                self.delete_unheld_department(department).await
+            }
+            outcome => outcome,
+        }
+    }
+}
+
+impl DynamoStore {
+    async fn delete_unheld_department(&self, department: &Department) -> StoreResult<()> {
         let record = RecordWrite::Delete(keys::department(&department.tenant_id, &department.id));
         let claims = NameClaims {
             take: None,
@@ -120,25 +135,20 @@ impl DepartmentStore for DynamoStore {
                     .map_err(build_err)?;
                 Ok(TransactWriteItem::builder().delete(delete).build())
             })
-            .collect::<StoreResult<_>>()?;
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut items = vec![self.no_import_holds(&department.tenant_id)?];
+        items.extend(counters);
         let guards = Guards {
-            items: counters,
-            on_failure: StoreError::DepartmentNotEmpty,
+            items,
+            on_failure: |i| match i {
+                0 => StoreError::ImportRunning,
+                _ => StoreError::DepartmentNotEmpty,
+            },
         };
         self.write_named_with(record, department.id.as_str(), claims, guards)
             .await
     }
-}
 
-fn name_claim(department: &Department) -> (String, String) {
-    keys::name_claim(
-        &department.tenant_id,
-        NamedList::Departments,
-        &department.name,
-    )
-}
-
-impl DynamoStore {
     /// A member counter at zero (`only_if_missing`: never over one that counts already).
     fn new_member_counter(
         &self,
@@ -191,4 +201,12 @@ impl DynamoStore {
         }
         Ok(added)
     }
+}
+
+fn name_claim(department: &Department) -> (String, String) {
+    keys::name_claim(
+        &department.tenant_id,
+        NamedList::Departments,
+        &department.name,
+    )
 }

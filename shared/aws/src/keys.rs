@@ -33,6 +33,7 @@
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
 //! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL#{yyyymmddhh}`     |
 //! | a department's member counter (×16)  | table              | `T#{t}#DEPTN#{dept}#{0–15}`      | `DEPTN`                  |
+//! | imports holding the departments     | table              | `T#{t}#IMPORTING`                | `HOLD` (set `jobs`)      |
 //! | saved search position (TTL an hour)  | table              | `T#{t}#SCUR#{random id}`         | `SCUR`                   |
 //! | failed activations of a source (TTL) | table              | `ASRC#{address}`                 | `ASRC#{yyyymmddhh}`      |
 //! | activation request log (TTL)        | table              | `T#{t}#AREQ#{request id}`        | `AREQ`                   |
@@ -55,6 +56,9 @@
 //!   of it is a prefix of the address, which the `search_email` entry finds (one write less).
 //! - Search index entries carry the four terms (INCLUDE projection) so a user matched by two
 //!   fields is returned once without extra reads (see `users::search`).
+//! - Users an import creates are not on their department's member counters (two write
+//!   units less each): the job's entry in the tenant's `IMPORTING` hold stands in for them,
+//!   and a department delete checks the hold in its transaction.
 //! - `expires_at` (epoch seconds) is the table's TTL attribute.
 
 use roster_domain::ids::{
@@ -374,6 +378,11 @@ pub fn department_members(t: &TenantId, dept: &DepartmentId, counter: u32) -> (S
         format!("{}#DEPTN#{dept}#{counter}", tenant(t)),
         "DEPTN".to_owned(),
     )
+}
+
+/// The jobs that hold a tenant's departments (see `roster_domain::store::DepartmentHold`).
+pub fn department_hold(t: &TenantId) -> (String, String) {
+    (format!("{}#IMPORTING", tenant(t)), "HOLD".to_owned())
 }
 
 pub fn user_list_partition(t: &TenantId, shard: u32) -> String {

@@ -9,6 +9,7 @@ mod activation_log;
 mod activation_publisher;
 mod continuation;
 mod cursor;
+mod department_hold;
 mod departments;
 mod error;
 mod export_bucket;

@@ -44,17 +44,17 @@ impl NameClaims {
 }
 
 /// Items that go with a named write (a department's member counters), and what a failed
-/// condition of any of them means.
+/// condition of the guard at an index means.
 pub(crate) struct Guards {
     pub items: Vec<TransactWriteItem>,
-    pub on_failure: StoreError,
+    pub on_failure: fn(usize) -> StoreError,
 }
 
 impl Default for Guards {
     fn default() -> Self {
         Self {
             items: vec![],
-            on_failure: StoreError::Unavailable("a guard's condition failed".into()),
+            on_failure: |_| StoreError::Unavailable("a guard's condition failed".into()),
         }
     }
 }
@@ -133,7 +133,9 @@ impl DynamoStore {
             Ok(()) => Ok(()),
             Err(Cancelled::Condition(0)) => Err(on_record_failure),
             Err(Cancelled::Condition(i)) if claim_at == Some(i) => Err(StoreError::NameTaken),
-            Err(Cancelled::Condition(i)) if i >= guards_from => Err(guards.on_failure),
+            Err(Cancelled::Condition(i)) if i >= guards_from => {
+                Err((guards.on_failure)(i - guards_from))
+            }
             Err(Cancelled::Condition(i)) => Err(StoreError::Unavailable(format!(
                 "the condition of transaction item {i} failed"
             ))),

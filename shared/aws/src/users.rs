@@ -140,13 +140,14 @@ impl DynamoStore {
 
     /// Counts the user in (`+1`) or out (`-1`) of its department, in the write's transaction,
     /// on one of the department's member counters: the counter exists only while the
-    /// department does, so this is also the check that it exists (none for no department).
+    /// department does, so this is also the check that it exists (none for no department,
+    /// nor for a user its import's hold on the departments counts, `User::uncounted_in`).
     fn department_count(
         &self,
         user: &User,
         delta: i64,
     ) -> StoreResult<Option<(TransactWriteItem, DepartmentId)>> {
-        let Some(department) = &user.profile.department_id else {
+        let Some(department) = user.counted_department() else {
             return Ok(None);
         };
         let counter = keys::member_counter_of(&user.id);
@@ -175,8 +176,7 @@ impl DynamoStore {
         before: Option<&User>,
         after: Option<&User>,
     ) -> StoreResult<()> {
-        let department = |u: Option<&User>| u.and_then(|u| u.profile.department_id.clone());
-        if department(before) == department(after) {
+        if before.and_then(User::counted_department) == after.and_then(User::counted_department) {
             return Ok(());
         }
         for (user, delta) in [(before, -1), (after, 1)] {
@@ -464,6 +464,8 @@ impl UpdateUser for DynamoStore {
                 "update must keep the user's identity".into(),
             ));
         }
+        let settled = before.settled_after(after);
+        let after = settled.as_ref().unwrap_or(after);
         let build = || {
             let mut tx = Tx::default();
             let put = Put::builder()

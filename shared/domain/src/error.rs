@@ -100,6 +100,10 @@ impl From<StoreError> for AppError {
                 message: "the department still has users: move or delete them first".into(),
                 fields: vec![],
             },
+            StoreError::ImportRunning => Self::Conflict {
+                message: "an import is creating users in your organisation's departments: delete the department when it has finished".into(),
+                fields: vec![],
+            },
             StoreError::BadCursor => Self::bad_field("cursor", "is not a cursor this API issued"),
             StoreError::Throttled => Self::Throttled,
             StoreError::Unavailable(detail) => Self::Internal(detail),

@@ -66,6 +66,9 @@ pub enum StoreError {
     /// The department still has users (one may have joined since it was checked).
     #[error("the department still has users")]
     DepartmentNotEmpty,
+    /// An import is creating users in the tenant's departments (see [`DepartmentHold`]).
+    #[error("an import is running")]
+    ImportRunning,
     /// A pagination cursor that this store did not issue.
     #[error("the cursor is not valid")]
     BadCursor,
@@ -345,6 +348,25 @@ pub trait ImportJobStore {
     ) -> impl Future<Output = StoreResult<Vec<ImportJob>>> + Send;
 }
 
+/// Keeps a tenant's departments from being deleted while an import creates users in them.
+/// Imported users are not counted on their department's member counters one by one (two
+/// write units each, see [`crate::user::User::uncounted_in`]): the job's hold stands in for
+/// those counts while it writes, and the department index shows its users afterwards.
+pub trait DepartmentHold {
+    /// Taken before the job reads the departments it validates rows against; idempotent.
+    fn hold_departments(
+        &self,
+        tenant: &TenantId,
+        job: &ImportJobId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Given back once the job has nothing left to write; idempotent.
+    fn release_departments(
+        &self,
+        tenant: &TenantId,
+        job: &ImportJobId,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
 pub trait ActivationCodeStore {
     /// Stores the code, replacing any earlier one of the user; it expires by TTL.
     fn put_code(&self, code: &ActivationCode) -> impl Future<Output = StoreResult<()>> + Send;
@@ -419,5 +441,5 @@ port_group!(
 
 port_group!(
     /// The directory plus import jobs: what running an import touches.
-    ImportStore = DirectoryStore, ImportJobStore
+    ImportStore = DirectoryStore, ImportJobStore, DepartmentHold
 );

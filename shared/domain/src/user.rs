@@ -252,6 +252,11 @@ pub struct User {
     /// `employeeNumber`); absent for users no provider manages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provisioned: Option<Provisioned>,
+    /// The department whose member counters do not include this user: the one an import
+    /// created it in (the job holds the tenant's departments while it runs instead, which
+    /// saves two write units per imported user). Any move counts the user again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncounted_in: Option<DepartmentId>,
     /// Optimistic-locking counter: starts at 1, grows by one per stored change.
     pub version: u64,
     pub created: Stamp,
@@ -277,6 +282,7 @@ impl User {
             voicemail: None,
             answering_rules: Vec::new(),
             provisioned: None,
+            uncounted_in: None,
             version: 1,
             created: stamp.clone(),
             updated: stamp,
@@ -307,10 +313,82 @@ impl User {
         self.status_history.truncate(STATUS_HISTORY_ON_USER);
     }
 
+    /// The department whose member counters include this user, if any.
+    pub fn counted_department(&self) -> Option<&DepartmentId> {
+        self.profile
+            .department_id
+            .as_ref()
+            .filter(|d| self.uncounted_in.as_ref() != Some(*d))
+    }
+
+    /// `next` as it is stored after `self`: a user who changes department is counted in
+    /// the new one (so the move is checked against a department delete like any other).
+    pub fn settled_after(&self, next: &User) -> Option<User> {
+        (next.uncounted_in.is_some() && next.profile.department_id != self.profile.department_id)
+            .then(|| User {
+                uncounted_in: None,
+                ..next.clone()
+            })
+    }
+
     /// The next version of this user, stamped; storage checks `version - 1` is still current.
     pub fn touched(mut self, by: &Actor) -> Self {
         self.version += 1;
         self.updated = Stamp::now(by);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validation::{UserDraft, validate_user};
+
+    fn imported_into(dept: &str) -> User {
+        let dept = DepartmentId::parse(dept).unwrap();
+        let draft = UserDraft {
+            login: Some("ann.lee".into()),
+            first_name: Some("Ann".into()),
+            last_name: Some("Lee".into()),
+            email: Some("ann.lee@example.com".into()),
+            department_id: Some(dept.to_string()),
+            ..UserDraft::default()
+        };
+        let known = BTreeSet::from([dept.clone(), DepartmentId::parse("office").unwrap()]);
+        let valid =
+            validate_user(&draft, &crate::tenant::TenantSettings::default(), &known).unwrap();
+        let mut user = User::new(
+            TenantId::parse("acme").unwrap(),
+            valid.profile,
+            &Actor::new("import:x"),
+        );
+        user.uncounted_in = Some(dept);
+        user
+    }
+
+    #[test]
+    fn an_imported_user_is_counted_again_once_it_changes_department() {
+        let user = imported_into("field");
+        assert_eq!(user.counted_department(), None);
+        let mut renamed = user.clone();
+        renamed.profile.first_name = "Annie".into();
+        assert!(user.settled_after(&renamed).is_none(), "same department");
+        let mut moved = user.clone();
+        moved.profile.department_id = Some(DepartmentId::parse("office").unwrap());
+        let settled = user.settled_after(&moved).expect("a move settles");
+        assert_eq!(settled.uncounted_in, None);
+        assert_eq!(
+            settled.counted_department().map(|d| d.as_str()),
+            Some("office")
+        );
+        let mut back = settled.clone();
+        back.profile.department_id = Some(DepartmentId::parse("field").unwrap());
+        assert_eq!(back.counted_department().map(|d| d.as_str()), Some("field"));
+        let mut gone = user.clone();
+        gone.profile.department_id = None;
+        assert_eq!(
+            user.settled_after(&gone).unwrap().counted_department(),
+            None
+        );
     }
 }

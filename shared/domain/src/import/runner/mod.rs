@@ -222,11 +222,17 @@ where
             return Ok(RunOutcome::Skipped("the file has not been uploaded yet"));
         }
         match job.claim(&self.config.invocation, now_ms(), self.config.lease_ms()) {
-            Claim::Finished => Ok(RunOutcome::Skipped("the job has already finished")),
+            Claim::Finished => {
+                // Cancelled between two invocations, say: nothing gave the hold back yet.
+                self.release_departments(&job).await;
+                Ok(RunOutcome::Skipped("the job has already finished"))
+            }
             Claim::Busy => Ok(RunOutcome::Skipped("another invocation is running the job")),
             Claim::GiveUp(why) => {
                 job.lease = None;
-                fail(self.store, &mut job, &why).await
+                let outcome = fail(self.store, &mut job, &why).await;
+                self.release_departments(&job).await;
+                outcome
             }
             Claim::Take => {
                 if !save(self.store, &mut job).await? {
@@ -243,10 +249,32 @@ where
         let (tenant, id) = (job.tenant_id.clone(), job.id);
         // Boxed: the run is a deep future, and callers should not carry its layout.
         let outcome = Box::pin(self.run_held(job)).await;
-        if outcome.is_err() {
-            release_after_error(self.store, &tenant, &id, &self.config.invocation).await;
+        match &outcome {
+            Err(_) => release_after_error(self.store, &tenant, &id, &self.config.invocation).await,
+            Ok(RunOutcome::Finished(_)) => {
+                if let Some(job) = self.store.get_job(&tenant, &id).await.ok().flatten() {
+                    self.release_departments(&job).await;
+                }
+            }
+            Ok(_) => {}
         }
         outcome
+    }
+
+    /// Gives back the job's hold on the departments once it has nothing left to write. A
+    /// hold that stays (this fails) only delays department deletes: they drop holds of
+    /// finished jobs themselves.
+    async fn release_departments(&self, job: &ImportJob) {
+        if job.has_work() {
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .release_departments(&job.tenant_id, &job.id)
+            .await
+        {
+            tracing::warn!(job_id = %job.id, error = %e, "the hold on the departments was not given back");
+        }
     }
 
     async fn run_held(&self, mut job: ImportJob) -> Result<RunOutcome, ImportError> {
@@ -262,6 +290,11 @@ where
         let source =
             Source::open(self.files, pinned, FileFormat::from_name(&job.object_key)).await?;
         let tenant = job.tenant_id.clone();
+        // Before the departments are read: a delete that ran first is not in the list, one
+        // that runs later sees the hold and is refused.
+        if job.mode != ImportMode::ValidateOnly {
+            self.store.hold_departments(&tenant, &job.id).await?;
+        }
         let departments = self.store.list_departments(&tenant).await?;
         let locations = self
             .store

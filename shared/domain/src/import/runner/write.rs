@@ -110,6 +110,8 @@ impl<S: ImportStore> RowWriter<'_, S> {
             return self.update_existing(existing, draft).await;
         }
         let mut user = User::new(self.tenant.clone(), valid.profile, &self.actor);
+        // The job's hold on the departments counts it (see `DepartmentHold`).
+        user.uncounted_in = user.profile.department_id.clone();
         if let Some(p) = &valid.password {
             user.password_hash = Some(PasswordHash::hash(p)?);
         }
