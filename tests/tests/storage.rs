@@ -1523,3 +1523,48 @@ async fn paging_lists_every_user_once_while_others_come_and_go() {
         );
     }
 }
+
+/// A create whose answer was lost and which the SDK sent again meets its own user: the
+/// caller gets the created user, not a 409 for the user it has just made (stored once).
+#[tokio::test]
+async fn a_create_sent_again_after_a_lost_answer_succeeds_once() {
+    use roster_domain::caller::{Caller, CallerRole};
+    use roster_domain::use_cases::users::create_user;
+    use roster_tests::faults::{Fault, FaultyStore, Plan, Throttle, ThrottleRule};
+    let (tenant, dept) = tenant_with_department(&store().await).await;
+    let faulty = FaultyStore {
+        inner: store().await,
+        plan: Plan::new([Fault::on("create_user+retried", "lost.answer", 1)]),
+        throttle: Throttle::new(ThrottleRule::Unlimited),
+    };
+    let publisher =
+        roster_aws::SnsActivationPublisher::from_environment(&roster_aws::load_aws_config().await)
+            .unwrap();
+    let caller = Caller {
+        actor: Actor::new("admin-1"),
+        name: "Hannah Ruiz".into(),
+        tenant: tenant.clone(),
+        roles: [CallerRole::Admin].into(),
+        departments: Default::default(),
+    };
+    let draft = UserDraft {
+        login: Some("lost.answer".into()),
+        first_name: Some("Lost".into()),
+        last_name: Some("Answer".into()),
+        email: Some("lost.answer@example.com".into()),
+        department_id: Some(dept.to_string()),
+        ..UserDraft::default()
+    };
+    let created = create_user(&faulty, &publisher, &caller, draft)
+        .await
+        .expect("its own write is not a conflict");
+    assert_eq!(faulty.plan.fired().len(), 1, "the answer was lost once");
+    let found = store()
+        .await
+        .find_by_login(&tenant, "lost.answer")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(found.id, created.user.id);
+    assert_eq!(counted_members(&tenant, &dept).await, 1, "counted once");
+}

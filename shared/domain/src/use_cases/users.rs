@@ -16,7 +16,7 @@ use crate::ids::{DepartmentId, GroupId, UserId};
 use crate::password::{self, Password, PasswordHash};
 use crate::pick_list::{PickListKind, pick_list};
 use crate::store::{
-    CreateUser, DeleteUser, GetUser, GroupStore, ListUsers, Page, PickListStore,
+    CreateUser, DeleteUser, GetUser, GroupStore, ListUsers, Page, PickListStore, StoreError,
     TenantSettingsStore, UpdateUser, UserQuery,
 };
 use crate::user::User;
@@ -276,7 +276,15 @@ where
         user.password_hash = Some(hash(p)?);
     }
     finish(&mut user);
-    store.create_user(&user).await?;
+    match store.create_user(&user).await {
+        Ok(()) => {}
+        // The id was made for this request, so a user under it is this very write, applied
+        // by an attempt whose answer was lost (the SDK sent the transaction again).
+        Err(StoreError::AlreadyExists) => {
+            tracing::info!(user_id = %user.id, "the create was applied by an earlier attempt");
+        }
+        Err(e) => return Err(e.into()),
+    }
     let activation = if user.profile.send_text {
         let request = ActivationRequest::new(
             caller.tenant.clone(),
