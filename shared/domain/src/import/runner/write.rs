@@ -119,13 +119,17 @@ impl<S: ImportStore> RowWriter<'_, S> {
             Ok(()) => Ok(Written::Created(Box::new(user))),
             // The id was made for this write, so a user under it is this write, applied by an
             // attempt whose answer was lost (the SDK retried a request DynamoDB had done).
-            Err(StoreError::AlreadyExists) => Ok(Written::Created(Box::new(user))),
+            Err(StoreError::AlreadyExists) => {
+                tracing::info!(job = %self.actor, user_id = %user.id, "the row's user was written by an earlier attempt");
+                Ok(Written::Created(Box::new(user)))
+            }
             Err(StoreError::Conflict { field }) => {
                 match self.holder_of(field, &user.profile).await? {
                     Some(h)
                         if h.created.by == self.actor
                             && h.profile.login.key() == user.profile.login.key() =>
                     {
+                        tracing::info!(job = %self.actor, user_id = %h.id, "the row's user was written by this job before it resumed");
                         Ok(Written::Created(Box::new(h)))
                     }
                     _ => Ok(conflict(field)),
