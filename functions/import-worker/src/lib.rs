@@ -34,6 +34,10 @@ pub fn hand_over_after(left: Duration) -> Duration {
 /// The worker's timeout in the template (`ImportWorkerFunction.Timeout`).
 pub const TIMEOUT: Duration = Duration::from_secs(900);
 
+/// The continuation queue's `maxReceiveCount` (infra/template.yaml, tested): the delivery
+/// after which a failing message goes to the dead letters.
+pub const CONTINUATION_RECEIVES: u32 = 5;
+
 /// Time left in an invocation whose runtime gave `deadline_ms` (Unix ms) at `now_ms`.
 /// Lambda's deadline always lies ahead. `cargo lambda watch` sends the constant 600,000 (ten
 /// minutes after the epoch, not a time), which read as "none left" and made the local worker
@@ -87,8 +91,13 @@ where
                     }
                 },
                 Some("aws:sqs") => {
-                    self.on_continuation(record["body"].as_str().unwrap_or_default(), &config)
-                        .await
+                    let receives = record["attributes"]["ApproximateReceiveCount"]
+                        .as_str()
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .unwrap_or(1);
+                    let last = receives >= CONTINUATION_RECEIVES;
+                    let body = record["body"].as_str().unwrap_or_default();
+                    self.on_continuation(body, &config, last).await
                 }
                 other => {
                     tracing::warn!(source = ?other, "event of an unknown source ignored");
@@ -107,14 +116,44 @@ where
         }
     }
 
-    async fn on_continuation(&self, body: &str, config: &ImportConfig) -> Result<(), String> {
+    /// `last`: the queue's final delivery of this message (the next failure sends it to the
+    /// dead letters).
+    async fn on_continuation(
+        &self,
+        body: &str,
+        config: &ImportConfig,
+        last: bool,
+    ) -> Result<(), String> {
         match serde_json::from_str::<QueueMessage>(body) {
             Ok(QueueMessage::Import(c)) => self.run(&c.tenant_id, &c.job_id, config).await,
-            Ok(QueueMessage::Export(c)) => self.export(&c.tenant_id, &c.export_id, config).await,
+            Ok(QueueMessage::Export(c)) => {
+                let outcome = self.export(&c.tenant_id, &c.export_id, config).await;
+                match outcome {
+                    // Nothing would finish the export after this: it says so instead of
+                    // showing `running` until it expires (imports have the sweep).
+                    Err(e) if last => {
+                        tracing::error!(export_id = %c.export_id, error = %e, "export abandoned after its last delivery");
+                        self.exporter()
+                            .abandon(&c.tenant_id, &c.export_id)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                    outcome => outcome,
+                }
+            }
             Err(_) => {
                 tracing::warn!("malformed continuation ignored");
                 Ok(())
             }
+        }
+    }
+
+    fn exporter(&self) -> Exporter<'_, S, F, C> {
+        Exporter {
+            store: &self.store,
+            files: &self.files,
+            continuation: &self.continuation,
+            config: self.export,
         }
     }
 
@@ -125,12 +164,7 @@ where
         id: &ExportJobId,
         config: &ImportConfig,
     ) -> Result<(), String> {
-        let exporter = Exporter {
-            store: &self.store,
-            files: &self.files,
-            continuation: &self.continuation,
-            config: self.export,
-        };
+        let exporter = self.exporter();
         // An export reads and writes sequentially: one invocation outlasts most of them.
         let hand_over_at = config
             .hand_over_at

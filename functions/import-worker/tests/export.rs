@@ -14,7 +14,7 @@ use roster_aws::{DynamoStore, S3ImportFiles, SnsActivationPublisher, SqsContinua
 use roster_domain::ids::{DepartmentId, ExportJobId, TenantId};
 use roster_domain::import::files::{ImportFiles, ObjectRef};
 use roster_domain::store::CreateUser;
-use roster_domain::use_cases::export_job::{ExportConfig, ExportJob, ExportJobStore};
+use roster_domain::use_cases::export_job::{ExportConfig, ExportJob, ExportJobStore, ExportStatus};
 use roster_tests::apigw::{Call, claims};
 use roster_tests::faults::{Fault, FaultyFiles, Plan};
 use roster_tests::messaging::ContinuationTap;
@@ -126,6 +126,27 @@ impl Env {
                 event
             })
             .collect()
+    }
+
+    /// A worker whose export bucket fails as `faults` plan, handing over to this test's queue.
+    async fn faulty_worker(
+        &self,
+        faults: Vec<Fault>,
+    ) -> Worker<DynamoStore, FaultyFiles<S3ImportFiles>, SnsActivationPublisher, SqsContinuation>
+    {
+        let config = roster_aws::load_aws_config().await;
+        let real = Worker::from_environment(&config).unwrap();
+        Worker {
+            files: FaultyFiles {
+                inner: real.files,
+                plan: Plan::new(faults),
+            },
+            store: real.store,
+            publisher: real.publisher,
+            continuation: self.tap.continuation(),
+            config: real.config,
+            export: small_parts(),
+        }
     }
 
     /// Runs the worker on every continuation until none is left; each run hands over after
@@ -308,23 +329,74 @@ async fn an_export_job_keeps_the_reach_of_the_manager_who_asked() {
 async fn a_worker_that_fails_between_parts_resumes_from_its_checkpoint() {
     let env = Env::new(620, 0).await;
     let (_, id) = env.start(env.admin()).await;
-    let config = roster_aws::load_aws_config().await;
-    let real = Worker::from_environment(&config).unwrap();
     // The second part the worker sends fails, as a dropped connection would.
-    let faulty = Worker {
-        files: FaultyFiles {
-            inner: real.files,
-            plan: Plan::new([Fault::on("upload_part", "exports/", 2)]),
-        },
-        store: real.store,
-        publisher: real.publisher,
-        continuation: env.tap.continuation(),
-        config: real.config,
-        export: small_parts(),
-    };
+    let faulty = env
+        .faulty_worker(vec![Fault::on("upload_part", "exports/", 2)])
+        .await;
     env.drain(&faulty).await;
     assert_eq!(faulty.files.plan.fired().len(), 1, "the fault fired");
     let job = env.job(&id).await;
     assert_eq!((job.rows, job.parts.len()), (620, 4), "{job:?}");
     assert_once(&env.csv(&id).await.1, &env.sales);
+}
+
+#[tokio::test]
+async fn an_export_whose_last_delivery_fails_says_so_instead_of_running_on() {
+    let env = Env::new(230, 0).await;
+    let (_, id) = env.start(env.admin()).await;
+    let faulty = env
+        .faulty_worker(vec![
+            Fault::on("upload_part", "exports/", 1),
+            Fault::on("upload_part", "exports/", 2),
+        ])
+        .await;
+    let mut event = env.queued().await.remove(0);
+    // An earlier delivery fails and is retried: the export is still running.
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = Value::from("1");
+    assert!(
+        faulty
+            .handle(event.clone(), Some(Instant::now()))
+            .await
+            .is_err()
+    );
+    assert_eq!(env.job(&id).await.status, ExportStatus::Running);
+    // The queue's last delivery fails too: nothing would finish it, so it ends as failed.
+    let last = import_worker::CONTINUATION_RECEIVES.to_string();
+    event["Records"][0]["attributes"]["ApproximateReceiveCount"] = Value::from(last);
+    faulty
+        .handle(event, Some(Instant::now()))
+        .await
+        .expect("handled: not sent to the dead letters");
+    assert_eq!(faulty.files.plan.fired().len(), 2);
+    let (status, body) = env
+        .get_json(&format!("/v1/users/exports/{id}"), env.admin())
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("failed")),
+        "{body}"
+    );
+    assert!(
+        body["error"].as_str().unwrap().contains("request it again"),
+        "{body}"
+    );
+}
+
+#[test]
+fn the_worker_knows_the_continuation_queues_last_delivery() {
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../infra/template.yaml"
+    ))
+    .unwrap();
+    let receives: Vec<&str> = template
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("maxReceiveCount:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        receives,
+        [import_worker::CONTINUATION_RECEIVES.to_string()],
+        "one redrive policy, on the continuation queue"
+    );
 }

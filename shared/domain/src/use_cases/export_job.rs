@@ -238,6 +238,23 @@ where
         }
     }
 
+    /// Ends a running export that nothing will finish (its last delivery failed): the
+    /// requester sees it failed, not running until it expires.
+    pub async fn abandon(&self, tenant: &TenantId, id: &ExportJobId) -> Result<(), AppError> {
+        let Some(mut job) = self.store.get_export(tenant, id).await? else {
+            return Ok(());
+        };
+        if job.status != ExportStatus::Running {
+            return Ok(());
+        }
+        job.status = ExportStatus::Failed;
+        job.error = Some("the export could not be finished: request it again".into());
+        job.finished_at = Some(OffsetDateTime::now_utc());
+        // Lost to another run: that run decides how the export ends.
+        self.checkpoint(&mut job).await?;
+        Ok(())
+    }
+
     /// Saves `job` over the version it was read at; `false` when another run saved since.
     async fn checkpoint(&self, job: &mut ExportJob) -> Result<bool, AppError> {
         let expected = job.version;
