@@ -53,6 +53,17 @@ pub fn fresh_tenant() -> TenantId {
     .unwrap()
 }
 
+/// A verified admin of `tenant`, as the API's claims make one.
+pub fn admin_of(tenant: &TenantId) -> roster_domain::caller::Caller {
+    roster_domain::caller::Caller {
+        actor: Actor::new("admin-1"),
+        name: "Hannah Ruiz".into(),
+        tenant: tenant.clone(),
+        roles: [roster_domain::caller::CallerRole::Admin].into(),
+        departments: Default::default(),
+    }
+}
+
 pub fn admin() -> Actor {
     Actor::new("admin-sub")
 }

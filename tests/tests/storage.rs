@@ -1363,14 +1363,13 @@ mod department_members {
                 claimed_by: None,
             },
         );
-        job.status = roster_domain::import::job::ImportStatus::InProgress;
+        job.status = ImportStatus::InProgress;
         job
     }
 
     #[tokio::test]
     async fn a_department_delete_waits_for_the_imports_that_hold_the_departments() {
-        use roster_domain::import::job::ImportStatus;
-        use roster_domain::store::{DepartmentHold, ImportJobStore};
+        use roster_domain::store::DepartmentHold;
         let store = store().await;
         let tenant = fresh_tenant();
         let empty = department(&store, &tenant, "Empty").await;
@@ -1528,7 +1527,6 @@ async fn paging_lists_every_user_once_while_others_come_and_go() {
 /// caller gets the created user, not a 409 for the user it has just made (stored once).
 #[tokio::test]
 async fn a_create_sent_again_after_a_lost_answer_succeeds_once() {
-    use roster_domain::caller::{Caller, CallerRole};
     use roster_domain::use_cases::users::create_user;
     use roster_tests::faults::{Fault, FaultyStore, Plan, Throttle, ThrottleRule};
     let (tenant, dept) = tenant_with_department(&store().await).await;
@@ -1540,13 +1538,7 @@ async fn a_create_sent_again_after_a_lost_answer_succeeds_once() {
     let publisher =
         roster_aws::SnsActivationPublisher::from_environment(&roster_aws::load_aws_config().await)
             .unwrap();
-    let caller = Caller {
-        actor: Actor::new("admin-1"),
-        name: "Hannah Ruiz".into(),
-        tenant: tenant.clone(),
-        roles: [CallerRole::Admin].into(),
-        departments: Default::default(),
-    };
+    let caller = admin_of(&tenant);
     let draft = UserDraft {
         login: Some("lost.answer".into()),
         first_name: Some("Lost".into()),

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::primitives::ByteStream;
 use import_worker::{Worker, job_id_for};
 use roster_aws::{DynamoStore, S3ImportFiles, SnsActivationPublisher, SqsContinuation};
-use roster_domain::caller::{Caller, CallerRole};
 use roster_domain::error::AppError;
 use roster_domain::ids::{Actor, DepartmentId, ImportJobId, TenantId};
 use roster_domain::import::files::{ImportFiles, ObjectRef};
@@ -25,7 +24,7 @@ use roster_tests::faults::{
 };
 use roster_tests::http_put;
 use roster_tests::messaging::ContinuationTap;
-use roster_tests::{counted_members, create_department, fresh_tenant};
+use roster_tests::{admin_of, counted_members, create_department, fresh_tenant};
 use rust_xlsxwriter::Workbook;
 use serde_json::{Value, json};
 
@@ -964,16 +963,6 @@ Cy,,cy.x,cy@example.com,sales
 ";
 
 /// An admin of `tenant`, as the imports API sees one.
-fn admin_of(tenant: &TenantId) -> Caller {
-    Caller {
-        actor: Actor::new("admin-1"),
-        name: "Hannah Ruiz".into(),
-        tenant: tenant.clone(),
-        roles: [CallerRole::Admin].into(),
-        departments: Default::default(),
-    }
-}
-
 /// Runs the worker on every continuation waiting in `tap` (what a proceed handed over).
 async fn run_handed_over(env: &Env, tap: &ContinuationTap) -> usize {
     let events = handed_over_events(env, tap).await;
