@@ -25,8 +25,9 @@ use roster_domain::import::job::ImportJob;
 use roster_domain::pick_list::{PickListEntry, PickListKind};
 use roster_domain::store::{
     ActivationCodeStore, CreateUser, DeleteUser, DepartmentHold, DepartmentStore, FindUser,
-    GetUser, GroupStore, ImportJobStore, ListUsers, Page, PickListStore, SharedContactStore,
-    StoreError, StoreResult, TenantSettingsStore, TrustUser, UpdateUser, UserQuery,
+    GetUser, GroupStore, ImportJobStore, ImportShareStore, ListUsers, Page, PickListStore,
+    SharedContactStore, StoreError, StoreResult, TenantSettingsStore, TrustUser, UpdateUser,
+    UserQuery,
 };
 use roster_domain::tenant::TenantSettings;
 use roster_domain::upload::{PartUploads, UploadedPart};
@@ -185,9 +186,14 @@ pub struct FaultyContinuation<C> {
 }
 
 impl<C: ContinueJob> ContinueJob for FaultyContinuation<C> {
-    async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
+    async fn continue_job(
+        &self,
+        tenant: &TenantId,
+        job: &ImportJobId,
+        share: Option<u32>,
+    ) -> Result<(), String> {
         self.plan.check("continue", &job.to_string())?;
-        self.inner.continue_job(tenant, job).await
+        self.inner.continue_job(tenant, job, share).await
     }
 }
 
@@ -488,6 +494,23 @@ impl<S: DepartmentHold + Sync> DepartmentHold for FaultyStore<S> {
             self.inner.release_departments(tenant, job),
         )
         .await
+    }
+}
+
+impl<S: ImportShareStore + Sync> ImportShareStore for FaultyStore<S> {
+    async fn create_share(&self, share: &ImportJob) -> StoreResult<()> {
+        let id = format!("{}#{}", share.id, share.share_index().unwrap_or_default());
+        self.write("create_share", &id, self.inner.create_share(share))
+            .await
+    }
+
+    async fn get_share(
+        &self,
+        tenant: &TenantId,
+        id: &ImportJobId,
+        index: u32,
+    ) -> StoreResult<Option<ImportJob>> {
+        self.inner.get_share(tenant, id, index).await
     }
 }
 

@@ -125,7 +125,7 @@ where
         last: bool,
     ) -> Result<(), String> {
         match serde_json::from_str::<QueueMessage>(body) {
-            Ok(QueueMessage::Import(c)) => self.run(&c.tenant_id, &c.job_id, config).await,
+            Ok(QueueMessage::Import(c)) => self.run(&c.tenant_id, &c.job_id, c.share, config).await,
             Ok(QueueMessage::Export(c)) => {
                 let outcome = self.export(&c.tenant_id, &c.export_id, config).await;
                 match outcome {
@@ -215,7 +215,7 @@ where
             ),
             Intake::Resume(tenant, id) => {
                 tracing::info!(job_id = %id, "a redelivered upload resumes its job");
-                self.run(&tenant, &id, config).await
+                self.run(&tenant, &id, None, config).await
             }
             Intake::Ignored(why) => {
                 tracing::info!(key = %upload.key, reason = %why, "object ignored");
@@ -255,9 +255,10 @@ where
         &self,
         tenant: &TenantId,
         id: &ImportJobId,
+        share: Option<u32>,
         config: &ImportConfig,
     ) -> Result<(), String> {
-        self.report(id, self.importer(config).run(tenant, id).await)
+        self.report(id, self.importer(config).run(tenant, id, share).await)
     }
 
     /// Logs how the run ended; an error makes the invocation fail so that it is retried.
@@ -294,14 +295,27 @@ impl
     >
 {
     /// The real adapters, from `ROSTER_TABLE`, `ROSTER_IMPORT_BUCKET`, `ROSTER_TOPIC_ARN`,
-    /// `ROSTER_IMPORT_QUEUE_URL`.
+    /// `ROSTER_IMPORT_QUEUE_URL`; `ROSTER_IMPORT_WORKERS_PER_JOB` (default 1) splits large
+    /// jobs across that many workers.
     pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
+        let workers_per_job = match std::env::var("ROSTER_IMPORT_WORKERS_PER_JOB") {
+            Ok(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or("ROSTER_IMPORT_WORKERS_PER_JOB must be a whole number of at least 1")?,
+            Err(_) => 1,
+        };
         Ok(Self {
             store: roster_aws::DynamoStore::from_environment(config)?,
             files: roster_aws::S3ImportFiles::from_environment(config)?,
             publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
             continuation: roster_aws::SqsContinuation::from_environment(config)?,
-            config: ImportConfig::default(),
+            config: ImportConfig {
+                workers_per_job,
+                ..ImportConfig::default()
+            },
             export: ExportConfig::default(),
         })
     }

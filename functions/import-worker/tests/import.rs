@@ -15,9 +15,9 @@ use roster_domain::import::job::{
 use roster_domain::import::runner::ImportConfig;
 use roster_domain::import::sheet::{FileFormat, SheetEvent, read_csv, read_workbook};
 use roster_domain::store::CreateUser;
-use roster_domain::store::{FindUser, ImportJobStore, ListUsers, UserQuery};
-use roster_domain::use_cases::imports::cancel_import;
+use roster_domain::store::{FindUser, ImportJobStore, ImportShareStore, ListUsers, UserQuery};
 use roster_domain::use_cases::imports::{Proceed, proceed_import};
+use roster_domain::use_cases::imports::{cancel_import, track_import};
 use roster_tests::apigw::{Call, claims};
 use roster_tests::faults::{
     Fault, FaultyContinuation, FaultyFiles, FaultyStore, Plan, Throttle, ThrottleRule,
@@ -2176,6 +2176,7 @@ async fn swept_worker(env: &Env, fault: Fault) -> SweptWorker {
                 "delete_user+",
                 "save_job",
                 "save_job+",
+                "create_share",
             ]),
         },
         files: FaultyFiles {
@@ -2204,7 +2205,8 @@ fn fired(worker: &SweptWorker) -> Vec<String> {
 }
 
 /// Delivers `event` as Lambda does: a failed invocation is tried again, three tries in all.
-async fn deliver(worker: &SweptWorker, event: &Value) {
+async fn deliver(worker: &SweptWorker, event: impl std::borrow::Borrow<Value>) {
+    let event = event.borrow();
     for _ in 0..3 {
         // Boxed: the faulty ports make the worker's future too deep for a test thread's stack.
         if Box::pin(worker.handle(event.clone(), None)).await.is_ok() {
@@ -2215,10 +2217,26 @@ async fn deliver(worker: &SweptWorker, event: &Value) {
 
 /// The SQS event of a continuation message for `id` (what a hand-over or the sweep sends).
 fn continuation_event(tenant: &TenantId, id: &ImportJobId) -> Value {
+    message_event(&json!({"tenant_id": tenant.as_str(), "job_id": id.to_string()}))
+}
+
+/// The SQS event that delivers one continuation message's `body`.
+fn message_event(body: &Value) -> Value {
     let mut event = sample_event("sqs-continuation.json");
-    event["Records"][0]["body"] =
-        Value::from(json!({"tenant_id": tenant.as_str(), "job_id": id.to_string()}).to_string());
+    event["Records"][0]["body"] = Value::from(body.to_string());
     event
+}
+
+/// What the sweep sends for a job whose workers died: a continuation of the job and of
+/// each of its shares.
+fn sweep_events(tenant: &TenantId, job: &ImportJob) -> Vec<Value> {
+    let mut events = vec![continuation_event(tenant, &job.id)];
+    events.extend((0..job.shares).map(|k| {
+        message_event(
+            &json!({"tenant_id": tenant.as_str(), "job_id": job.id.to_string(), "share": k}),
+        )
+    }));
+    events
 }
 
 /// Runs a dropped file to its end through every retry and redelivery; the final job.
@@ -2237,10 +2255,8 @@ async fn run_to_the_end(
             .into_iter()
             .filter(|b| b["tenant_id"] == env.tenant.as_str())
             .collect();
-        for body in &bodies {
-            let id = ImportJobId::parse(body["job_id"].as_str().unwrap()).unwrap();
-            deliver(worker, &continuation_event(&env.tenant, &id)).await;
-        }
+        // Side by side, as Lambda runs the messages of a split job.
+        futures::future::join_all(bodies.iter().map(|b| deliver(worker, message_event(b)))).await;
         let job = env.job(id).await;
         if job.status.is_terminal() && !job.has_work() {
             return job;
@@ -2248,7 +2264,9 @@ async fn run_to_the_end(
         if bodies.is_empty() {
             // Nothing in flight and not finished: what the sweep does once the lease is over.
             tokio::time::sleep(Duration::from_millis(2_200)).await;
-            deliver(worker, &continuation_event(&env.tenant, id)).await;
+            for event in sweep_events(&env.tenant, &job) {
+                deliver(worker, event).await;
+            }
         }
     }
     panic!("the job never finished: {:?}", env.job(id).await);
@@ -2262,27 +2280,11 @@ fn injection_points(operations: &[(&'static str, &[usize])]) -> Vec<Fault> {
         .collect()
 }
 
-#[tokio::test]
-async fn every_fault_of_a_partial_import_ends_in_one_final_job_with_each_user_once() {
-    let points = injection_points(&[
-        ("head", &[1, 2]),
-        ("stream", &[1, 2, 3]),
-        ("create_user", &[1, 4, 8]),
-        ("create_user+", &[1, 4, 8]),
-        ("save_job", &[1, 2, 3, 5, 7]),
-        ("save_job+", &[1, 2, 3, 5, 7]),
-        ("put", &[1, 2, 4]),
-        ("continue", &[1, 2, 3]),
-        ("list", &[1]),
-        ("delete", &[1]),
-    ]);
+/// Runs a 12-row file (every fourth row bad) through each fault: one final job, each valid
+/// user stored once, counts and report exact, and the job split into `shares`.
+async fn each_fault_ends_in_one_final_job(points: Vec<Fault>, config: ImportConfig, shares: u32) {
     for fault in points {
-        let env = Env::new().await.with_config(ImportConfig {
-            chunk_rows: 3,
-            write_concurrency: 2,
-            hand_over_at: Some(Instant::now()),
-            ..ImportConfig::default()
-        });
+        let env = Env::new().await.with_config(config.clone());
         let worker = swept_worker(&env, fault.clone()).await;
         let (event, id) = env.put_drop("faults.csv", many_rows(12, 4), &[]).await;
         let job = run_to_the_end(&env, &worker, event, &id).await;
@@ -2292,6 +2294,7 @@ async fn every_fault_of_a_partial_import_ends_in_one_final_job_with_each_user_on
             ImportStatus::CompletedWithErrors,
             "{what}: {job:?}"
         );
+        assert_eq!(job.shares, shares, "{what}");
         let logins = env.all_logins().await;
         let distinct: std::collections::BTreeSet<_> = logins.iter().collect();
         assert_eq!(
@@ -2310,6 +2313,29 @@ async fn every_fault_of_a_partial_import_ends_in_one_final_job_with_each_user_on
             "{what}: each failed row reported once"
         );
     }
+}
+
+#[tokio::test]
+async fn every_fault_of_a_partial_import_ends_in_one_final_job_with_each_user_once() {
+    let points = injection_points(&[
+        ("head", &[1, 2]),
+        ("stream", &[1, 2, 3]),
+        ("create_user", &[1, 4, 8]),
+        ("create_user+", &[1, 4, 8]),
+        ("save_job", &[1, 2, 3, 5, 7]),
+        ("save_job+", &[1, 2, 3, 5, 7]),
+        ("put", &[1, 2, 4]),
+        ("continue", &[1, 2, 3]),
+        ("list", &[1]),
+        ("delete", &[1]),
+    ]);
+    let config = ImportConfig {
+        chunk_rows: 3,
+        write_concurrency: 2,
+        hand_over_at: Some(Instant::now()),
+        ..ImportConfig::default()
+    };
+    each_fault_ends_in_one_final_job(points, config, 0).await;
 }
 
 #[tokio::test]
@@ -2479,4 +2505,200 @@ async fn writes_applied_twice_by_a_retry_count_once() {
     assert_eq!((job.counts.created, job.counts.conflicts), (12, 0));
     assert_eq!(job.interruptions, 0, "the job was never given up");
     assert_eq!(env.all_logins().await.len(), 12, "no user written twice");
+}
+
+/// A file for a job split across workers: `many_rows(n, bad_every)` and, at its end, rows
+/// that repeat a login and an e-mail of the file's first rows (duplicates the last share
+/// can only find by reading the rows of the shares before it).
+fn rows_with_late_duplicates(n: usize, bad_every: usize) -> Vec<u8> {
+    let mut text = String::from_utf8(many_rows(n, bad_every)).unwrap();
+    text.push_str("user0000,Again,Row,sales,again@example.com\n");
+    text.push_str("someone.new,New,Row,sales,user1@example.com\n");
+    text.push_str("user0002,Third,Row,sales,third@example.com\n");
+    text.into_bytes()
+}
+
+/// Delivers every continuation waiting for this test's jobs twice and side by side, as a
+/// queue that redelivers would; how many messages there were.
+async fn run_messages_twice_side_by_side(env: &Env) -> usize {
+    let events = handed_over_events(env, &env.continuations).await;
+    let runs = events
+        .iter()
+        .chain(events.iter())
+        .map(|event| env.worker.handle(event.clone(), None));
+    for outcome in futures::future::join_all(runs).await {
+        outcome.expect("the worker succeeds");
+    }
+    events.len()
+}
+
+fn split_config(workers: u32, rows_per_worker: u64, chunk_rows: usize) -> ImportConfig {
+    ImportConfig {
+        chunk_rows,
+        write_concurrency: 4,
+        hand_over_at: Some(Instant::now()),
+        workers_per_job: workers,
+        rows_per_worker,
+        ..ImportConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_job_split_across_four_workers_stores_each_row_once_and_finds_duplicates_across_them() {
+    let env = Env::new().await.with_config(split_config(4, 100, 50));
+    let rows = 800;
+    let job = env
+        .drop_file("split.csv", rows_with_late_duplicates(rows, 50), &[])
+        .await;
+    assert_eq!(
+        (job.status, job.shares),
+        (ImportStatus::InProgress, 4),
+        "{job:?}"
+    );
+    let admin = admin_of(&env.tenant);
+    let mut messages = 0;
+    let mut seen_running = false;
+    for _ in 0..100 {
+        let delivered = run_messages_twice_side_by_side(&env).await;
+        if delivered == 0 {
+            break;
+        }
+        messages += delivered;
+        let tracked = track_import(&env.worker.store, &admin, &job.id)
+            .await
+            .unwrap();
+        if tracked.status == ImportStatus::InProgress && tracked.counts.created > 0 {
+            assert!((1..100).contains(&tracked.progress), "{tracked:?}");
+            seen_running = true;
+        }
+    }
+    assert!(
+        seen_running,
+        "the job's progress shows its shares' rows while they run"
+    );
+    assert!(
+        messages > 16,
+        "each share handed over after each chunk: {messages}"
+    );
+    let job = env.job(&job.id).await;
+    let failed = rows / 50;
+    assert_eq!(job.status, ImportStatus::CompletedWithErrors, "{job:?}");
+    assert_eq!(
+        job.counts,
+        ImportCounts {
+            total: rows as u64 + 3,
+            created: (rows - failed) as u64,
+            updated: 0,
+            skipped: 3,
+            failed: failed as u64,
+            conflicts: 0
+        }
+    );
+    let logins = env.all_logins().await;
+    let distinct: std::collections::BTreeSet<_> = logins.iter().collect();
+    assert_eq!(
+        (logins.len(), distinct.len()),
+        (rows - failed, rows - failed)
+    );
+    assert!(
+        !distinct.contains(&"someone.new".to_owned()),
+        "an in-file duplicate e-mail"
+    );
+    let report = env.report(&job).await;
+    assert_eq!(
+        report.len() - 1,
+        failed + 3,
+        "each failed row reported once"
+    );
+    // The first column is the file's row number (the header is row 1).
+    let numbers: Vec<u64> = report[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(
+        numbers.windows(2).all(|w| w[0] < w[1]),
+        "in file order: {numbers:?}"
+    );
+    assert_eq!(&numbers[failed..], [802, 803, 804], "the late duplicates");
+    for share in env.shares(&job).await {
+        assert_eq!(share.status, ImportStatus::Completed, "{share:?}");
+        assert!(!share.has_work(), "off the sweep's list");
+    }
+}
+
+impl Env {
+    /// The share records of a split job.
+    async fn shares(&self, job: &ImportJob) -> Vec<ImportJob> {
+        let mut shares = Vec::new();
+        for k in 0..job.shares {
+            let share = self.worker.store.get_share(&self.tenant, &job.id, k).await;
+            shares.push(share.unwrap().expect("the share exists"));
+        }
+        shares
+    }
+}
+
+#[tokio::test]
+async fn small_files_and_all_or_nothing_jobs_are_not_split() {
+    let env = Env::new().await.with_config(split_config(4, 100, 50));
+    let small = env.drop_file("small.csv", many_rows(150, 0), &[]).await;
+    assert_eq!(small.shares, 0, "150 rows do not make two shares of 100");
+    let env = Env::new().await.with_config(split_config(4, 100, 50));
+    let whole = env
+        .drop_file(
+            "whole.csv",
+            many_rows(400, 0),
+            &[("mode", "all_or_nothing")],
+        )
+        .await;
+    assert_eq!(
+        whole.shares, 0,
+        "all_or_nothing checks the whole file before it writes"
+    );
+    drain_continuations(&env).await;
+    assert_eq!(env.job(&whole.id).await.status, ImportStatus::Completed);
+    assert_eq!(env.logins().await.len(), 400);
+}
+
+#[tokio::test]
+async fn a_cancel_stops_every_share_at_its_next_checkpoint() {
+    let env = Env::new().await.with_config(split_config(3, 30, 10));
+    let job = env
+        .drop_file("split-cancel.csv", many_rows(90, 0), &[])
+        .await;
+    assert_eq!(job.shares, 3);
+    run_messages_twice_side_by_side(&env).await; // one chunk of each share
+    let before = env.logins().await.len();
+    assert!(
+        (30..=60).contains(&before),
+        "a chunk or two of each share: {before}"
+    );
+    cancel_import(&env.worker.store, &admin_of(&env.tenant), &job.id)
+        .await
+        .unwrap();
+    drain_continuations(&env).await;
+    let job = env.job(&job.id).await;
+    assert_eq!(job.status, ImportStatus::Cancelled, "{job:?}");
+    assert_eq!(
+        env.logins().await.len(),
+        before,
+        "no share wrote after the cancel"
+    );
+    let shares = env.shares(&job).await;
+    assert_eq!(shares.len(), 3);
+    for share in shares {
+        assert_eq!(share.status, ImportStatus::Cancelled, "{share:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_fault_of_a_split_import_ends_in_one_final_job_with_each_user_once() {
+    let points = injection_points(&[
+        ("create_share", &[1, 2, 3]),
+        ("save_job", &[1, 2, 3, 4, 6, 9]),
+        ("save_job+", &[2, 4, 9]),
+        ("create_user", &[1, 5]),
+        ("create_user+", &[2]),
+        ("continue", &[1, 2, 3, 4, 6]),
+        ("stream", &[2, 3]),
+        ("list", &[1]),
+    ]);
+    each_fault_ends_in_one_final_job(points, split_config(3, 4, 2), 3).await;
 }

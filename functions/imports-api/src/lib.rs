@@ -8,7 +8,7 @@ use roster_domain::caller::Permission;
 use roster_domain::ids::ImportJobId;
 use roster_domain::import::files::{ContinueJob, ImportFiles};
 use roster_domain::import::report::{ReportFormat, template};
-use roster_domain::store::ImportJobStore;
+use roster_domain::store::{ImportJobStore, ImportShareStore};
 use roster_domain::use_cases::imports::{self, NewImport, Proceed};
 use roster_domain::views::ImportJobView;
 use roster_http::{HttpError, caller, error_response, import_query, json, json_body};
@@ -56,7 +56,7 @@ impl App<roster_aws::DynamoStore, roster_aws::S3ImportFiles, roster_aws::SqsCont
 
 pub async fn handle<S, F, C>(app: &App<S, F, C>, request: Request) -> Response<Body>
 where
-    S: ImportJobStore + Sync,
+    S: ImportJobStore + ImportShareStore + Sync,
     F: ImportFiles,
     C: ContinueJob,
 {
@@ -75,7 +75,7 @@ async fn dispatch<S, F, C>(
     request: &Request,
 ) -> Result<Response<Body>, HttpError>
 where
-    S: ImportJobStore + Sync,
+    S: ImportJobStore + ImportShareStore + Sync,
     F: ImportFiles,
     C: ContinueJob,
 {
@@ -101,7 +101,7 @@ where
             Ok(json(StatusCode::OK, &json_value!({ "items": items })))
         }
         Route::Get => {
-            let job = imports::get_import(&app.store, &caller, &job_id(id)?).await?;
+            let job = imports::track_import(&app.store, &caller, &job_id(id)?).await?;
             Ok(json(StatusCode::OK, &ImportJobView::from(&job)))
         }
         Route::Cancel => {

@@ -5,11 +5,14 @@ use roster_domain::ids::{ExportJobId, ImportJobId, TenantId};
 use roster_domain::import::files::ContinueJob;
 use roster_domain::use_cases::export_job::ContinueExport;
 
-/// The message that continues a job: `{"tenant_id", "job_id"}` on the continuation queue.
+/// The message that continues a job: `{"tenant_id", "job_id"}` on the continuation queue,
+/// with `"share"` for one share of a job split across workers.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Continuation {
     pub tenant_id: TenantId,
     pub job_id: ImportJobId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<u32>,
 }
 
 /// The message that continues an export: `{"tenant_id", "export_id"}`.
@@ -65,10 +68,16 @@ impl SqsContinuation {
 }
 
 impl ContinueJob for SqsContinuation {
-    async fn continue_job(&self, tenant: &TenantId, job: &ImportJobId) -> Result<(), String> {
+    async fn continue_job(
+        &self,
+        tenant: &TenantId,
+        job: &ImportJobId,
+        share: Option<u32>,
+    ) -> Result<(), String> {
         self.send(&Continuation {
             tenant_id: tenant.clone(),
             job_id: *job,
+            share,
         })
         .await
     }

@@ -1,8 +1,9 @@
-//! Import jobs: one item per job, listed by upload time through `by_tenant`.
+//! Import jobs: one item per job, listed by upload time through `by_tenant`; a job split
+//! across workers has one more item per share beside it.
 
 use roster_domain::ids::{ImportJobId, TenantId};
 use roster_domain::import::job::ImportJob;
-use roster_domain::store::{ImportJobStore, StoreError, StoreResult};
+use roster_domain::store::{ImportJobStore, ImportShareStore, StoreError, StoreResult};
 use time::OffsetDateTime;
 
 use crate::DynamoStore;
@@ -13,18 +14,25 @@ const ENTITY: &str = "import_job";
 
 impl DynamoStore {
     fn job_item(&self, job: &ImportJob) -> StoreResult<Item> {
-        let mut item = record_item(job, ENTITY, keys::import_job(&job.tenant_id, &job.id))?;
-        item.insert(
-            keys::BY_TENANT.pk.to_owned(),
-            s(keys::jobs_partition(&job.tenant_id)),
-        );
-        item.insert(
-            keys::BY_TENANT.sk.to_owned(),
-            s(keys::job_list_sort_key(job.uploaded_at, &job.id)),
-        );
-        // Sparse: only jobs with work left are in the sweep's list.
+        let share = job.share_index();
+        let primary = match share {
+            Some(k) => keys::import_share(&job.tenant_id, &job.id, k),
+            None => keys::import_job(&job.tenant_id, &job.id),
+        };
+        let mut item = record_item(job, ENTITY, primary)?;
+        if share.is_none() {
+            item.insert(
+                keys::BY_TENANT.pk.to_owned(),
+                s(keys::jobs_partition(&job.tenant_id)),
+            );
+            item.insert(
+                keys::BY_TENANT.sk.to_owned(),
+                s(keys::job_list_sort_key(job.uploaded_at, &job.id)),
+            );
+        }
+        // Sparse: only jobs (and shares) with work left are in the sweep's list.
         if job.has_work() {
-            let (pk, sk) = keys::live_job(&job.tenant_id, &job.id);
+            let (pk, sk) = keys::live_job(&job.tenant_id, &job.id, share);
             item.insert(keys::BY_DEPARTMENT.pk.to_owned(), s(pk));
             item.insert(keys::BY_DEPARTMENT.sk.to_owned(), s(sk));
         }
@@ -32,8 +40,9 @@ impl DynamoStore {
     }
 }
 
-impl ImportJobStore for DynamoStore {
-    async fn create_job(&self, job: &ImportJob) -> StoreResult<()> {
+impl DynamoStore {
+    /// Writes a new job or share record (`AlreadyExists` when it is there).
+    async fn insert_job_item(&self, job: &ImportJob) -> StoreResult<()> {
         let item = self.job_item(job)?;
         self.put_record(
             item,
@@ -41,6 +50,28 @@ impl ImportJobStore for DynamoStore {
             StoreError::AlreadyExists,
         )
         .await
+    }
+}
+
+impl ImportShareStore for DynamoStore {
+    async fn create_share(&self, share: &ImportJob) -> StoreResult<()> {
+        self.insert_job_item(share).await
+    }
+
+    async fn get_share(
+        &self,
+        tenant: &TenantId,
+        id: &ImportJobId,
+        index: u32,
+    ) -> StoreResult<Option<ImportJob>> {
+        self.get_record(keys::import_share(tenant, id, index), ENTITY)
+            .await
+    }
+}
+
+impl ImportJobStore for DynamoStore {
+    async fn create_job(&self, job: &ImportJob) -> StoreResult<()> {
+        self.insert_job_item(job).await
     }
 
     async fn get_job(&self, tenant: &TenantId, id: &ImportJobId) -> StoreResult<Option<ImportJob>> {

@@ -27,8 +27,9 @@
 //! | older status changes of a user      | table              | `T#{t}#U#{user}`                 | `STATUS#{at}#{status}`   |
 //! | tenant settings                     | table              | `T#{t}`                          | `SETTINGS`               |
 //! | import job by id                    | table              | `T#{t}#J#{job}`                  | `JOB`                    |
+//! | a share of a job split across workers | table            | `T#{t}#J#{job}`                  | `SHARE#{000–999}`        |
 //! | import jobs by upload date range    | `by_tenant`        | `T#{t}#JOBS`                     | `{uploaded_at}#{job}`    |
-//! | jobs with work left (the sweep)     | `by_department`    | `LIVE_JOBS` (sparse, global)     | `{t}#{job}`              |
+//! | jobs and shares with work left (sweep) | `by_department` | `LIVE_JOBS` (sparse, global)     | `{t}#{job}[#{share}]`    |
 //! | export job by id                    | table              | `T#{t}#X#{export}`               | `EXPORT`                 |
 //! | activation code of a user (TTL)     | table              | `T#{t}#U#{user}`                 | `ACTIVATION`             |
 //! | failed activations of a login (TTL)  | table              | `T#{t}#AFAIL#{login lower}`      | `AFAIL#{yyyymmddhh}`     |
@@ -78,8 +79,12 @@ pub fn live_job_partition() -> &'static str {
     "LIVE_JOBS"
 }
 
-pub fn live_job(t: &TenantId, job: &ImportJobId) -> (String, String) {
-    (live_job_partition().to_owned(), format!("{t}#{job}"))
+pub fn live_job(t: &TenantId, job: &ImportJobId, share: Option<u32>) -> (String, String) {
+    let sk = match share {
+        Some(k) => format!("{t}#{job}#{k:03}"),
+        None => format!("{t}#{job}"),
+    };
+    (live_job_partition().to_owned(), sk)
 }
 
 /// Partitions each tenant's (and each department's) user list is spread over.
@@ -314,6 +319,11 @@ pub fn settings(t: &TenantId) -> (String, String) {
 
 pub fn import_job(t: &TenantId, id: &ImportJobId) -> (String, String) {
     (format!("{}#J#{id}", tenant(t)), "JOB".to_owned())
+}
+
+/// The record of share `index` of a job: beside the job, never on the tenant's job list.
+pub fn import_share(t: &TenantId, id: &ImportJobId, index: u32) -> (String, String) {
+    (format!("{}#J#{id}", tenant(t)), format!("SHARE#{index:03}"))
 }
 
 pub fn export_job(t: &TenantId, id: &ExportJobId) -> (String, String) {

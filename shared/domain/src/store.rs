@@ -348,6 +348,20 @@ pub trait ImportJobStore {
     ) -> impl Future<Output = StoreResult<Vec<ImportJob>>> + Send;
 }
 
+/// The shares of a job split across workers. A share's record is saved with
+/// [`ImportJobStore::save_job`] like the job's (the record says which it is).
+pub trait ImportShareStore {
+    /// Creates the share's record unless it exists (`AlreadyExists`).
+    fn create_share(&self, share: &ImportJob) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Share `index` of the job, read strongly consistent.
+    fn get_share(
+        &self,
+        tenant: &TenantId,
+        id: &ImportJobId,
+        index: u32,
+    ) -> impl Future<Output = StoreResult<Option<ImportJob>>> + Send;
+}
+
 /// Keeps a tenant's departments from being deleted while an import creates users in them.
 /// Imported users are not counted on their department's member counters one by one (two
 /// write units each, see [`crate::user::User::uncounted_in`]): the job's hold stands in for
@@ -441,5 +455,5 @@ port_group!(
 
 port_group!(
     /// The directory plus import jobs: what running an import touches.
-    ImportStore = DirectoryStore, ImportJobStore, DepartmentHold
+    ImportStore = DirectoryStore, ImportJobStore, ImportShareStore, DepartmentHold
 );

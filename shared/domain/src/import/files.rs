@@ -70,11 +70,13 @@ pub trait ImportFiles: crate::upload::PartUploads + Sync {
     fn upload_link(&self, key: &str) -> impl Future<Output = Result<String, String>> + Send;
 }
 
-/// Continues a job in another invocation (a message on the continuation queue).
+/// Continues a job in another invocation (a message on the continuation queue): the job
+/// itself (`share: None`), or one share of a job split across workers.
 pub trait ContinueJob: Sync {
     fn continue_job(
         &self,
         tenant: &TenantId,
         job: &ImportJobId,
+        share: Option<u32>,
     ) -> impl Future<Output = Result<(), String>> + Send;
 }

@@ -121,6 +121,38 @@ pub struct ImportJob {
     /// Where an `all_or_nothing` job stands (checking, writing, undoing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<Stage>,
+    /// On a job split across workers: how many shares it has (0: run as one).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shares: u32,
+    /// Set on a share's own record: which rows of the file it imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<Share>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// One worker's part of a job split across workers: the data rows from the share's first
+/// `next_row` up to `end_row`. A share is stored as a job record of its own (same id, its
+/// own key), so it claims, checkpoints and hands over like any job, and no two workers ever
+/// save the same record. Rows before its range are read again (not written) so that a
+/// duplicate of an earlier row is found however the file was split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub index: u32,
+    /// The data row after the share's last one.
+    pub end_row: u64,
+}
+
+/// Splits `total` data rows into at most `max_shares` ranges of at least `min_rows` each
+/// (a single range when the file is too small to be worth splitting).
+pub fn split_rows(total: u64, max_shares: u32, min_rows: u64) -> Vec<std::ops::Range<u64>> {
+    let by_size = (total / min_rows.max(1)).max(1);
+    let count = by_size.min(u64::from(max_shares.max(1)));
+    (0..count)
+        .map(|k| (total * k / count)..(total * (k + 1) / count))
+        .collect()
 }
 
 /// How often a job may die or fail before it is failed for good.
@@ -198,7 +230,47 @@ impl ImportJob {
             lease: None,
             interruptions: 0,
             stage: None,
+            shares: 0,
+            share: None,
         }
+    }
+
+    /// The record of share `index` of this job, covering `rows`, not yet claimed.
+    pub fn share_record(&self, index: u32, rows: std::ops::Range<u64>) -> ImportJob {
+        ImportJob {
+            status: ImportStatus::InProgress,
+            progress: 0,
+            counts: ImportCounts {
+                total: rows.end - rows.start,
+                ..ImportCounts::default()
+            },
+            warnings: vec![],
+            error: None,
+            next_row: rows.start,
+            version: 0,
+            report_key: None,
+            text_report_key: None,
+            lease: None,
+            interruptions: 0,
+            stage: None,
+            shares: 0,
+            share: Some(Share {
+                index,
+                end_row: rows.end,
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// The first data row this record imports (a share's start, else the file's).
+    pub fn first_row(&self) -> u64 {
+        self.share
+            .map_or(0, |s| s.end_row.saturating_sub(self.counts.total))
+    }
+
+    /// The share index of a share's record (`None` for the job itself).
+    pub fn share_index(&self) -> Option<u32> {
+        self.share.map(|s| s.index)
     }
 
     /// Whether a worker still has something to do: a running job, or a cancelled
@@ -283,6 +355,55 @@ impl ImportJob {
         self.lease = None;
         self.interruptions = 0;
         self.stage = None;
+        self.shares = 0;
+    }
+
+    /// A running split job as admins see it: the counts its shares have checkpointed, and
+    /// the share of rows handled (never 100 before the merge).
+    pub fn show_progress_of(&mut self, shares: &[ImportJob]) {
+        let total = self.counts.total;
+        let mut handled = 0;
+        self.counts = ImportCounts {
+            total,
+            ..ImportCounts::default()
+        };
+        for share in shares {
+            handled += share.next_row - share.first_row();
+            self.add_counts(&share.counts);
+        }
+        self.progress = ((handled * 100 / total.max(1)).min(99)) as u8;
+    }
+
+    fn add_counts(&mut self, c: &ImportCounts) {
+        self.counts.created += c.created;
+        self.counts.updated += c.updated;
+        self.counts.skipped += c.skipped;
+        self.counts.failed += c.failed;
+        self.counts.conflicts += c.conflicts;
+    }
+
+    /// What a job split across workers adds up to once every share has finished: the
+    /// shares' counts and warnings on the job, and `Err` with the reason a share failed.
+    /// `None` while a share still has work.
+    pub fn merge_shares(&mut self, shares: &[ImportJob]) -> Option<Result<(), String>> {
+        if shares.len() != self.shares as usize || shares.iter().any(ImportJob::has_work) {
+            return None;
+        }
+        let total = self.counts.total;
+        self.counts = ImportCounts {
+            total,
+            ..ImportCounts::default()
+        };
+        for share in shares {
+            self.add_counts(&share.counts);
+            self.warnings.extend(share.warnings.iter().cloned());
+        }
+        self.next_row = total;
+        // Rows a failed share did write stay counted; the job fails with its reason.
+        match shares.iter().find(|s| s.status == ImportStatus::Failed) {
+            Some(failed) => Some(Err(failed.error.clone().unwrap_or_default())),
+            None => Some(Ok(())),
+        }
     }
 }
 
@@ -386,6 +507,64 @@ mod tests {
             );
         }
         assert!(matches!(job.claim("last", 10_000, 10), Claim::GiveUp(_)));
+    }
+
+    #[test]
+    fn rows_are_split_into_even_ranges_that_cover_the_file_once() {
+        assert_eq!(split_rows(10, 4, 100), vec![0..10], "too small to split");
+        assert_eq!(
+            split_rows(1_000, 4, 100),
+            vec![0..250, 250..500, 500..750, 750..1_000]
+        );
+        assert_eq!(split_rows(250, 8, 100), vec![0..125, 125..250]);
+        assert_eq!(split_rows(7, 0, 0), vec![0..7]);
+        let ranges = split_rows(1_000_003, 7, 20_000);
+        assert_eq!(ranges.len(), 7);
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!((ranges[0].start, ranges[6].end), (0, 1_000_003));
+    }
+
+    #[test]
+    fn shares_merge_once_all_have_finished_and_a_failed_share_fails_the_job() {
+        let mut job = running();
+        job.counts.total = 10;
+        job.shares = 2;
+        let mut a = job.share_record(0, 0..4);
+        let mut b = job.share_record(1, 4..10);
+        assert_eq!(
+            (b.next_row, b.counts.total, b.share_index()),
+            (4, 6, Some(1))
+        );
+        a.status = ImportStatus::Completed;
+        a.counts.created = 3;
+        a.counts.skipped = 1;
+        assert_eq!(
+            job.merge_shares(&[a.clone(), b.clone()]),
+            None,
+            "b still runs"
+        );
+        assert_eq!(job.merge_shares(&[a.clone()]), None, "a share is missing");
+        b.status = ImportStatus::Completed;
+        b.counts.created = 4;
+        b.counts.conflicts = 2;
+        b.warnings
+            .push("2 activation texts could not be requested".into());
+        assert_eq!(job.merge_shares(&[a.clone(), b.clone()]), Some(Ok(())));
+        assert_eq!(
+            job.counts,
+            ImportCounts {
+                total: 10,
+                created: 7,
+                updated: 0,
+                skipped: 1,
+                failed: 0,
+                conflicts: 2
+            }
+        );
+        assert_eq!(job.warnings.len(), 1);
+        b.status = ImportStatus::Failed;
+        b.error = Some("the import stopped unexpectedly 4 times".into());
+        assert!(matches!(job.merge_shares(&[a, b]), Some(Err(e)) if e.contains("4 times")));
     }
 
     #[test]

@@ -59,9 +59,15 @@ pub async fn sweep_jobs<S: ImportJobStore, C: ContinueJob>(
         match verdict(&job, now_ms) {
             Verdict::Leave => {}
             Verdict::Resume => {
-                tracing::warn!(job_id = %job.id, "a job lost its worker: resumed");
+                if job.shares > 0 {
+                    // A split job waits for its shares (swept on their own): this only
+                    // makes sure a lost last message does not leave it unmerged.
+                    tracing::info!(job_id = %job.id, "a split job is checked for its shares");
+                } else {
+                    tracing::warn!(job_id = %job.id, share = ?job.share_index(), "a job lost its worker: resumed");
+                }
                 continuation
-                    .continue_job(&job.tenant_id, &job.id)
+                    .continue_job(&job.tenant_id, &job.id, job.share_index())
                     .await
                     .map_err(ImportError::Queue)?;
                 swept.resumed += 1;

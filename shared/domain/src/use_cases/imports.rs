@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::ids::ImportJobId;
 use crate::import::files::{ContinueJob, ImportFiles};
 use crate::import::job::{ImportJob, ImportMode, ImportStatus, Uploader};
-use crate::store::{ImportJobStore, StoreError};
+use crate::store::{ImportJobStore, ImportShareStore, StoreError};
 use crate::validation::ValidationErrors;
 
 /// The widest range a job listing may cover.
@@ -108,7 +108,7 @@ pub struct ImportQuery {
 }
 
 /// Jobs uploaded in a range of at most 16 days (default: the last 16), sorted as asked.
-pub async fn list_imports<S: ImportJobStore>(
+pub async fn list_imports<S: ImportJobStore + ImportShareStore>(
     store: &S,
     caller: &Caller,
     query: &ImportQuery,
@@ -131,6 +131,9 @@ pub async fn list_imports<S: ImportJobStore>(
     let sort = query.sort;
     let descending = query.descending.unwrap_or(sort == JobSort::UploadedAt);
     let mut jobs = store.list_jobs(&caller.tenant, from, to).await?;
+    for job in &mut jobs {
+        show_shares(store, job).await?;
+    }
     jobs.sort_by(|a, b| {
         let primary = match sort {
             JobSort::FileName => a.file_name.to_lowercase().cmp(&b.file_name.to_lowercase()),
@@ -158,6 +161,30 @@ pub async fn get_import<S: ImportJobStore>(
         .get_job(&caller.tenant, id)
         .await?
         .ok_or(AppError::NotFound("import job"))
+}
+
+/// The job as an admin tracks it: a job split across workers shows the rows its shares
+/// have handled so far (its own record is merged only at the end).
+pub async fn track_import<S: ImportJobStore + ImportShareStore>(
+    store: &S,
+    caller: &Caller,
+    id: &ImportJobId,
+) -> Result<ImportJob, AppError> {
+    let mut job = get_import(store, caller, id).await?;
+    show_shares(store, &mut job).await?;
+    Ok(job)
+}
+
+async fn show_shares<S: ImportShareStore>(store: &S, job: &mut ImportJob) -> Result<(), AppError> {
+    if job.shares == 0 || job.status != ImportStatus::InProgress {
+        return Ok(());
+    }
+    let mut shares = Vec::with_capacity(job.shares as usize);
+    for k in 0..job.shares {
+        shares.extend(store.get_share(&job.tenant_id, &job.id, k).await?);
+    }
+    job.show_progress_of(&shares);
+    Ok(())
 }
 
 /// Cancels a job that has not finished; the worker stops at its next chunk.
@@ -271,7 +298,10 @@ pub async fn proceed_import<S: ImportJobStore, C: ContinueJob>(
             Err(StoreError::VersionMismatch) => continue,
             Err(e) => return Err(e.into()),
         }
-        if let Err(e) = continuation.continue_job(&job.tenant_id, &job.id).await {
+        if let Err(e) = continuation
+            .continue_job(&job.tenant_id, &job.id, None)
+            .await
+        {
             // Nobody would run it: put the dry run back so the admin can try again.
             let mut back = before;
             back.version = job.version + 1;

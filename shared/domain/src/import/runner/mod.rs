@@ -34,10 +34,12 @@ use super::report::{FailedRow, TextEncoding};
 use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROW_CELLS, MAX_ROWS, Row, SheetEvent};
 use crate::activation::{ActivationRequest, ActivationState, PublishActivation};
 use crate::ids::{ImportJobId, TenantId};
-use crate::import::job::{Claim, ImportJob, ImportMode, ImportStatus, Lease, Stage, now_ms};
+use crate::import::job::{
+    Claim, ImportJob, ImportMode, ImportStatus, Lease, Stage, now_ms, split_rows,
+};
 use crate::password::HashError;
 use crate::pick_list::{PickListKind, pick_list};
-use crate::store::{ImportJobStore, StoreError};
+use crate::store::{ImportJobStore, ImportShareStore, StoreError};
 use crate::validation::{UserDraft, ValidUser};
 
 pub use self::judge::RowChecker;
@@ -58,6 +60,10 @@ pub struct ImportConfig {
     pub lease: Duration,
     /// The error reports are uploaded in parts of this size (≥ 5 MiB on S3).
     pub report_part_bytes: usize,
+    /// Workers one `partial` or `upsert` job is split across at most (1: never split).
+    pub workers_per_job: u32,
+    /// Rows each of those workers gets at least: smaller files are not split.
+    pub rows_per_worker: u64,
 }
 
 impl Default for ImportConfig {
@@ -69,6 +75,8 @@ impl Default for ImportConfig {
             invocation: ulid::Ulid::new().to_string(),
             lease: Duration::from_secs(5 * 60),
             report_part_bytes: crate::upload::PART_BYTES,
+            workers_per_job: 1,
+            rows_per_worker: 25_000,
         }
     }
 }
@@ -131,9 +139,25 @@ pub struct Importer<'a, S, F, P, C> {
     pub config: &'a ImportConfig,
 }
 
+/// The stored record of a job (`share: None`) or of one of its shares.
+async fn load<S: ImportJobStore + ImportShareStore>(
+    store: &S,
+    tenant: &TenantId,
+    id: &ImportJobId,
+    share: Option<u32>,
+) -> Result<Option<ImportJob>, StoreError> {
+    match share {
+        Some(k) => store.get_share(tenant, id, k).await,
+        None => store.get_job(tenant, id).await,
+    }
+}
+
 /// Saves the job on its current version; `false` when someone else changed it meanwhile.
 /// The version moves only when the save did.
-async fn save<S: ImportJobStore>(store: &S, job: &mut ImportJob) -> Result<bool, ImportError> {
+async fn save<S: ImportJobStore + ImportShareStore>(
+    store: &S,
+    job: &mut ImportJob,
+) -> Result<bool, ImportError> {
     let expected = job.version;
     job.version += 1;
     match store.save_job(expected, job).await {
@@ -141,7 +165,7 @@ async fn save<S: ImportJobStore>(store: &S, job: &mut ImportJob) -> Result<bool,
         Err(StoreError::VersionMismatch) => {
             // A save DynamoDB applied but whose answer was lost, sent again by the SDK, meets
             // its own version: the stored job is then exactly this one.
-            let stored = store.get_job(&job.tenant_id, &job.id).await?;
+            let stored = load(store, &job.tenant_id, &job.id, job.share_index()).await?;
             if stored.as_ref() == Some(&*job) {
                 return Ok(true);
             }
@@ -165,14 +189,15 @@ fn released(now_ms: i64) -> Option<Lease> {
 
 /// Gives the job back after a failed invocation, counting the failure, so the retry that
 /// Lambda (or the sweeper) makes resumes it at once.
-pub async fn release_after_error<S: ImportJobStore>(
+pub async fn release_after_error<S: ImportJobStore + ImportShareStore>(
     store: &S,
     tenant: &TenantId,
     id: &ImportJobId,
+    share: Option<u32>,
     owner: &str,
 ) {
     let outcome = async {
-        let Some(mut job) = store.get_job(tenant, id).await? else {
+        let Some(mut job) = load(store, tenant, id, share).await? else {
             return Ok::<_, ImportError>(());
         };
         if job.held_by(owner) {
@@ -188,7 +213,7 @@ pub async fn release_after_error<S: ImportJobStore>(
     }
 }
 
-async fn fail<S: ImportJobStore>(
+async fn fail<S: ImportJobStore + ImportShareStore>(
     store: &S,
     job: &mut ImportJob,
     why: &str,
@@ -209,14 +234,43 @@ where
     C: ContinueJob,
 {
     /// Runs a job from the continuation queue: a proceeded dry run (`queued`) is claimed
-    /// here; an `in_progress` one continues from its checkpoint.
+    /// here; an `in_progress` one continues from its checkpoint. `share` runs one share of a
+    /// job split across workers; the job itself is merged once all its shares have finished.
     pub async fn run(
         &self,
         tenant: &TenantId,
         id: &ImportJobId,
+        share: Option<u32>,
     ) -> Result<RunOutcome, ImportError> {
-        let Some(mut job) = self.store.get_job(tenant, id).await? else {
+        let Some(main) = self.store.get_job(tenant, id).await? else {
             return Ok(RunOutcome::Skipped("no such job"));
+        };
+        let mut job = match share {
+            None if main.shares > 0 && !main.status.is_terminal() => {
+                if self.shares_running(&main).await? {
+                    return Ok(RunOutcome::Skipped("its shares are still running"));
+                }
+                main
+            }
+            None => main,
+            Some(k) => {
+                let Some(share) = self.store.get_share(tenant, id, k).await? else {
+                    return Ok(RunOutcome::Skipped("no such share"));
+                };
+                if !share.has_work() {
+                    share
+                } else if !main.has_work() {
+                    return self.end_share(share, main.status).await;
+                } else if main.shares == 0 && main.next_row == 0 && main.stage.is_none() {
+                    // Made by a split that has not been saved yet (or is being retried).
+                    return Ok(RunOutcome::Skipped("the job is not split yet"));
+                } else if k >= main.shares {
+                    // Left by a split that a retry made differently: the job has its rows.
+                    return self.end_share(share, ImportStatus::Cancelled).await;
+                } else {
+                    share
+                }
+            }
         };
         if job.status == ImportStatus::Uploading {
             return Ok(RunOutcome::Skipped("the file has not been uploaded yet"));
@@ -225,6 +279,8 @@ where
             Claim::Finished => {
                 // Cancelled between two invocations, say: nothing gave the hold back yet.
                 self.release_departments(&job).await;
+                // A share finished, but its call for the merge may have been lost.
+                self.ask_for_merge(&job).await?;
                 Ok(RunOutcome::Skipped("the job has already finished"))
             }
             Claim::Busy => Ok(RunOutcome::Skipped("another invocation is running the job")),
@@ -232,6 +288,7 @@ where
                 job.lease = None;
                 let outcome = fail(self.store, &mut job, &why).await;
                 self.release_departments(&job).await;
+                self.ask_for_merge(&job).await?;
                 outcome
             }
             Claim::Take => {
@@ -243,14 +300,45 @@ where
         }
     }
 
+    /// Whether a share of this split job still has work (strongly consistent reads: the
+    /// last share to finish asks for the merge only after saving itself).
+    async fn shares_running(&self, job: &ImportJob) -> Result<bool, ImportError> {
+        for k in 0..job.shares {
+            let share = self.store.get_share(&job.tenant_id, &job.id, k).await?;
+            if share.is_none_or(|s| s.has_work()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// A share of a job that was cancelled (or failed) meanwhile ends as the job did, and
+    /// leaves the sweep's list.
+    async fn end_share(
+        &self,
+        mut share: ImportJob,
+        status: ImportStatus,
+    ) -> Result<RunOutcome, ImportError> {
+        share.status = status;
+        share.lease = None;
+        save(self.store, &mut share).await?;
+        if let Some(main) = self.store.get_job(&share.tenant_id, &share.id).await? {
+            self.release_departments(&main).await;
+        }
+        Ok(RunOutcome::Skipped("the job has already finished"))
+    }
+
     /// Runs a job this invocation claimed (its lease saved on its version). A failure gives
     /// the lease back, so the retry resumes from the checkpoint.
     pub async fn run_claimed(&self, job: ImportJob) -> Result<RunOutcome, ImportError> {
-        let (tenant, id) = (job.tenant_id.clone(), job.id);
+        let (tenant, id, share) = (job.tenant_id.clone(), job.id, job.share_index());
         // Boxed: the run is a deep future, and callers should not carry its layout.
         let outcome = Box::pin(self.run_held(job)).await;
         match &outcome {
-            Err(_) => release_after_error(self.store, &tenant, &id, &self.config.invocation).await,
+            Err(_) => {
+                let owner = &self.config.invocation;
+                release_after_error(self.store, &tenant, &id, share, owner).await
+            }
             Ok(RunOutcome::Finished(_)) => {
                 if let Some(job) = self.store.get_job(&tenant, &id).await.ok().flatten() {
                     self.release_departments(&job).await;
@@ -265,7 +353,8 @@ where
     /// hold that stays (this fails) only delays department deletes: they drop holds of
     /// finished jobs themselves.
     async fn release_departments(&self, job: &ImportJob) {
-        if job.has_work() {
+        // Only the job's own end gives it back: other shares may still be writing.
+        if job.has_work() || job.share.is_some() {
             return;
         }
         if let Err(e) = self
@@ -275,6 +364,18 @@ where
         {
             tracing::warn!(job_id = %job.id, error = %e, "the hold on the departments was not given back");
         }
+    }
+
+    /// A share that has finished asks the job to merge (after saving itself, so the merge
+    /// that this triggers sees it finished).
+    async fn ask_for_merge(&self, job: &ImportJob) -> Result<(), ImportError> {
+        if job.share.is_none() {
+            return Ok(());
+        }
+        self.continuation
+            .continue_job(&job.tenant_id, &job.id, None)
+            .await
+            .map_err(ImportError::Queue)
     }
 
     async fn run_held(&self, mut job: ImportJob) -> Result<RunOutcome, ImportError> {
@@ -421,12 +522,28 @@ where
     }
 
     async fn execute(&mut self) -> Result<RunOutcome, ImportError> {
+        if self.job.share.is_some() {
+            return match self.pass(true).await? {
+                PassEnd::Done(_) => self.finish_share().await,
+                PassEnd::Stopped(outcome) => Ok(outcome),
+            };
+        }
+        if self.job.shares > 0 {
+            return self.merge().await;
+        }
         // First invocation: check the whole file (header, row count) before any write.
         if self.job.next_row == 0 && self.job.counts.total == 0 && self.job.stage.is_none() {
             outcome::clear_reports(self.files(), &self.job).await?;
             if let Err(why) = self.survey().await? {
                 return self.fail(&why).await;
             }
+        }
+        // Nothing is checkpointed yet (a retry of a split that failed half-way splits again).
+        if self.job.next_row == 0
+            && self.job.stage.is_none()
+            && let Some(outcome) = self.fan_out().await?
+        {
+            return Ok(outcome);
         }
         match self.job.mode {
             ImportMode::Partial | ImportMode::Upsert => self.pass_then_finish(true).await,
@@ -439,6 +556,84 @@ where
         match self.pass(write).await? {
             PassEnd::Done(map) => self.finish(map).await,
             PassEnd::Stopped(outcome) => Ok(outcome),
+        }
+    }
+
+    /// Splits a surveyed `partial` or `upsert` job that is large enough across workers: one
+    /// share record per range of rows, each continued on the queue. `None`: run it as one.
+    /// A retry after a crash finds the shares it already made and makes the rest.
+    async fn fan_out(&mut self) -> Result<Option<RunOutcome>, ImportError> {
+        let config = self.importer.config;
+        if !matches!(self.job.mode, ImportMode::Partial | ImportMode::Upsert) {
+            return Ok(None);
+        }
+        let ranges = split_rows(
+            self.job.counts.total,
+            config.workers_per_job,
+            config.rows_per_worker,
+        );
+        if ranges.len() < 2 {
+            return Ok(None);
+        }
+        for (k, rows) in ranges.iter().enumerate() {
+            let mut share = self.job.share_record(k as u32, rows.clone());
+            // Kept from the sweep until the job says it is split (and sends the messages).
+            share.lease = released(now_ms());
+            match self.store().create_share(&share).await {
+                Ok(()) | Err(StoreError::AlreadyExists) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.job.shares = ranges.len() as u32;
+        self.job.lease = None;
+        if let Some(stop) = self.stop_unless_saved().await? {
+            return Ok(Some(stop));
+        }
+        // A message lost here is made good by the sweep: the shares are on its list.
+        for k in 0..self.job.shares {
+            self.importer
+                .continuation
+                .continue_job(&self.job.tenant_id, &self.job.id, Some(k))
+                .await
+                .map_err(ImportError::Queue)?;
+        }
+        tracing::info!(job_id = %self.job.id, shares = self.job.shares, rows = self.job.counts.total, "import split across workers");
+        Ok(Some(RunOutcome::Continued))
+    }
+
+    /// A share has written its rows: it says so on its record, then asks for the merge.
+    async fn finish_share(&mut self) -> Result<RunOutcome, ImportError> {
+        self.job.status = ImportStatus::Completed;
+        self.job.progress = 100;
+        self.job.lease = None;
+        if let Some(stop) = self.stop_unless_saved().await? {
+            return Ok(stop);
+        }
+        tracing::info!(job_id = %self.job.id, share = ?self.job.share_index(), "share finished");
+        self.importer.ask_for_merge(&self.job).await?;
+        Ok(RunOutcome::Finished(ImportStatus::Completed))
+    }
+
+    /// Every share has finished (the caller checked): their counts and warnings become the
+    /// job's, once, since closing the job is a save on its version.
+    async fn merge(&mut self) -> Result<RunOutcome, ImportError> {
+        let mut shares = Vec::with_capacity(self.job.shares as usize);
+        for k in 0..self.job.shares {
+            let tenant = &self.job.tenant_id;
+            if let Some(share) = self.store().get_share(tenant, &self.job.id, k).await? {
+                shares.push(share);
+            }
+        }
+        match self.job.merge_shares(&shares) {
+            None => {
+                self.job.lease = None;
+                Ok(self
+                    .stop_unless_saved()
+                    .await?
+                    .unwrap_or(RunOutcome::Skipped("its shares are still running")))
+            }
+            Some(Err(why)) => self.fail(&why).await,
+            Some(Ok(())) => self.finish(None).await,
         }
     }
 
@@ -503,7 +698,9 @@ where
         let mut seen = SeenKeys::default();
         let mut index: u64 = 0;
         let mut chunk: Vec<(Row, Verdict)> = Vec::new();
-        while let Some(batch) = stream.next().await {
+        let end_row = self.job.share.map(|s| s.end_row);
+        let mut past_end = false;
+        'read: while let Some(batch) = stream.next().await {
             for event in batch {
                 let row = match event {
                     SheetEvent::Header(cells) => {
@@ -524,6 +721,10 @@ where
                 let mut row = row;
                 row.cells.truncate(MAX_ROW_CELLS.max(header.headers.len()));
                 index += 1;
+                if end_row.is_some_and(|end| index > end) {
+                    past_end = true; // the next share's rows
+                    break 'read;
+                }
                 if index <= self.job.next_row {
                     continue; // handled by an earlier invocation; only `seen` needed it
                 }
@@ -548,7 +749,10 @@ where
                 }
             }
         }
-        if let Err(e) = stream.close().await {
+        // A share that stopped early leaves the rest of the file to the shares after it.
+        if let Err(e) = stream.close().await
+            && !past_end
+        {
             return Ok(PassEnd::Stopped(self.fail(&e.0).await?));
         }
         if !chunk.is_empty()
@@ -754,6 +958,9 @@ where
 
     /// Saves the job, telling a cancel and a lost lease apart when the save is refused.
     async fn store_progress(&mut self) -> Result<Saved, ImportError> {
+        if self.job.share.is_some() {
+            return self.store_share_progress().await;
+        }
         if self.save().await? {
             return Ok(Saved::Yes);
         }
@@ -773,12 +980,37 @@ where
     /// invocation must stop (cancelled, or another invocation holds the job now).
     async fn checkpoint(&mut self) -> Result<Option<RunOutcome>, ImportError> {
         let total = self.job.counts.total.max(1);
-        self.job.progress = ((self.job.next_row * 100 / total).min(99)) as u8;
+        let done = self.job.next_row - self.job.first_row();
+        self.job.progress = ((done * 100 / total).min(99)) as u8;
         self.job.lease = Some(Lease {
             owner: self.importer.config.invocation.clone(),
             until_ms: now_ms() + self.importer.config.lease_ms(),
         });
         self.stop_unless_saved().await
+    }
+
+    /// A share saves only its own record, so it reads the job's at every save to see a
+    /// cancel; a share of a job that ended ends with it.
+    async fn store_share_progress(&mut self) -> Result<Saved, ImportError> {
+        let tenant = &self.job.tenant_id;
+        let main = self.importer.store.get_job(tenant, &self.job.id).await?;
+        match main {
+            None => Ok(Saved::Lost),
+            Some(main) if !main.has_work() => {
+                self.job.status = main.status;
+                self.job.lease = None;
+                Ok(if self.save().await? {
+                    Saved::Cancelled(Box::new(main))
+                } else {
+                    Saved::Lost
+                })
+            }
+            Some(_) => Ok(if self.save().await? {
+                Saved::Yes
+            } else {
+                Saved::Lost
+            }),
+        }
     }
 
     async fn stop_unless_saved(&mut self) -> Result<Option<RunOutcome>, ImportError> {
@@ -818,10 +1050,10 @@ where
         }
         self.importer
             .continuation
-            .continue_job(&self.job.tenant_id, &self.job.id)
+            .continue_job(&self.job.tenant_id, &self.job.id, self.job.share_index())
             .await
             .map_err(ImportError::Queue)?;
-        tracing::info!(job_id = %self.job.id, next_row = self.job.next_row, "import continues in a new invocation");
+        tracing::info!(job_id = %self.job.id, share = ?self.job.share_index(), next_row = self.job.next_row, "import continues in a new invocation");
         Ok(RunOutcome::Continued)
     }
 
