@@ -2702,3 +2702,32 @@ async fn every_fault_of_a_split_import_ends_in_one_final_job_with_each_user_once
     ]);
     each_fault_ends_in_one_final_job(points, split_config(3, 4, 2), 3).await;
 }
+
+#[tokio::test]
+async fn a_cancel_after_a_crash_mid_chunk_removes_the_users_the_crash_left_unrecorded() {
+    let env = Env::new().await.with_config(ImportConfig {
+        chunk_rows: 4,
+        write_concurrency: 1,
+        ..ImportConfig::default()
+    });
+    // The fourth user write fails: three users of the write pass's first chunk are stored,
+    // and the invocation dies before it records their ids.
+    let worker = swept_worker(&env, Fault::on("create_user", "", 4)).await;
+    let strict = [("mode", "all_or_nothing")];
+    let (event, id) = env
+        .put_drop("crash-cancel.csv", many_rows(8, 0), &strict)
+        .await;
+    assert!(Box::pin(worker.handle(event, None)).await.is_err());
+    assert_eq!(env.logins().await.len(), 3, "written, not recorded");
+    cancel_import(&env.worker.store, &admin_of(&env.tenant), &id)
+        .await
+        .unwrap();
+    deliver(&worker, continuation_event(&env.tenant, &id)).await;
+    let job = env.job(&id).await;
+    assert_eq!(job.status, ImportStatus::Cancelled);
+    assert!(!job.has_work(), "{job:?}");
+    assert!(
+        env.logins().await.is_empty(),
+        "every user of the job is gone"
+    );
+}

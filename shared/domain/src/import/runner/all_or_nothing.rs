@@ -6,11 +6,14 @@
 
 use futures::StreamExt;
 
+use super::judge::{Rules, SeenKeys, Verdict};
 use super::outcome::{self, CreatedUser};
 use super::{ImportError, ImportStore, PassEnd, Run, RunOutcome, Saved};
 use crate::activation::PublishActivation;
+use crate::import::columns::HeaderMap;
 use crate::import::files::{ContinueJob, ImportFiles};
 use crate::import::job::{ImportStatus, Stage};
+use crate::import::sheet::SheetEvent;
 use crate::store::StoreError;
 
 impl<S, F, P, C> Run<'_, S, F, P, C>
@@ -72,10 +75,75 @@ where
         self.undo().await
     }
 
+    /// This job's users from the chunk after the checkpoint: an invocation that died while
+    /// writing it had not recorded their ids yet (a chunk's ids are kept once it is written).
+    /// Found by the logins of the chunk's valid rows.
+    async fn unrecorded_users(&self) -> Result<Vec<CreatedUser>, ImportError> {
+        let from = self.job.next_row;
+        if from >= self.job.counts.total {
+            return Ok(vec![]);
+        }
+        let to = from + self.importer.config.chunk_rows as u64;
+        let mut stream = self.stream().await?;
+        let mut map: Option<HeaderMap> = None;
+        // Not the file's first occurrences: a row repeating an earlier one names that row's
+        // user, also this job's, so judging the chunk alone is enough.
+        let mut seen = SeenKeys::default();
+        let mut index = 0;
+        let mut logins = Vec::new();
+        'read: while let Some(batch) = stream.next().await {
+            for event in batch {
+                let row = match event {
+                    SheetEvent::Header(cells) => {
+                        map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
+                        continue;
+                    }
+                    SheetEvent::Row(row) => row,
+                };
+                let Some(header) = &map else { continue };
+                index += 1;
+                if index <= from {
+                    continue;
+                }
+                if index > to {
+                    break 'read;
+                }
+                let rules = Rules {
+                    map: header,
+                    settings: &self.writer.settings,
+                    directory: &self.writer.directory,
+                };
+                if let Verdict::Valid(both) = rules.judge(&row, &mut seen) {
+                    logins.push(both.0.profile.login);
+                }
+            }
+        }
+        let _ = stream.close().await;
+        let mut users = Vec::new();
+        for login in logins {
+            let found = self
+                .store()
+                .find_by_login(&self.job.tenant_id, login.as_str());
+            if let Some(user) = found.await?
+                && user.created.by == self.writer.actor
+            {
+                users.push(CreatedUser {
+                    id: user.id,
+                    send_text: false,
+                });
+            }
+        }
+        Ok(users)
+    }
+
     /// Deletes every user this job recorded as created. A user that cannot be deleted now
     /// fails the invocation (the retry resumes the undo); the job says so meanwhile.
     pub(super) async fn undo(&mut self) -> Result<RunOutcome, ImportError> {
-        let created = outcome::created_users(self.files(), &self.job).await?;
+        let mut created = outcome::created_users(self.files(), &self.job).await?;
+        created.extend(self.unrecorded_users().await?);
+        // A chunk recorded just before a crash is also the chunk after the checkpoint.
+        created.sort_by_key(|c| c.id);
+        created.dedup_by_key(|c| c.id);
         let store = self.store();
         let tenant = &self.job.tenant_id;
         let actor = &self.writer.actor;
