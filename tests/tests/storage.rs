@@ -1423,6 +1423,24 @@ mod department_members {
             .await
             .unwrap();
         store.delete_department(&next).await.unwrap();
+        // An entry that is no job id (written by hand, say) holds nothing either.
+        let last = department(&store, &tenant, "Last").await;
+        let (pk, sk) = keys::department_hold(&tenant);
+        dynamodb()
+            .await
+            .update_item()
+            .table_name(table_name())
+            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
+            .update_expression("ADD jobs :junk")
+            .expression_attribute_values(
+                ":junk",
+                aws_sdk_dynamodb::types::AttributeValue::Ss(vec!["not-a-job".into()]),
+            )
+            .send()
+            .await
+            .unwrap();
+        store.delete_department(&last).await.unwrap();
     }
 
     #[tokio::test]

@@ -12,33 +12,24 @@ use crate::item::key;
 use crate::keys;
 use crate::transaction::build_err;
 
-fn job_set(job: &ImportJobId) -> AttributeValue {
-    AttributeValue::Ss(vec![job.to_string()])
-}
-
 impl DepartmentHold for DynamoStore {
     async fn hold_departments(&self, tenant: &TenantId, job: &ImportJobId) -> StoreResult<()> {
-        self.change_hold(tenant, job, "ADD").await
+        self.change_hold(tenant, &job.to_string(), "ADD").await
     }
 
     async fn release_departments(&self, tenant: &TenantId, job: &ImportJobId) -> StoreResult<()> {
-        self.change_hold(tenant, job, "DELETE").await
+        self.change_hold(tenant, &job.to_string(), "DELETE").await
     }
 }
 
 impl DynamoStore {
-    async fn change_hold(
-        &self,
-        tenant: &TenantId,
-        job: &ImportJobId,
-        action: &str,
-    ) -> StoreResult<()> {
+    async fn change_hold(&self, tenant: &TenantId, entry: &str, action: &str) -> StoreResult<()> {
         self.client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(keys::department_hold(tenant))))
             .update_expression(format!("{action} jobs :job"))
-            .expression_attribute_values(":job", job_set(job))
+            .expression_attribute_values(":job", AttributeValue::Ss(vec![entry.to_owned()]))
             .send()
             .await
             .map_err(crate::classify)?;
@@ -70,7 +61,9 @@ impl DynamoStore {
         let mut left = false;
         for raw in jobs {
             let Ok(job) = ImportJobId::parse(&raw) else {
-                left = true;
+                // Not a job id, so no job holds anything by it (our code writes only ids).
+                tracing::warn!("dropping a department hold entry that is not a job id");
+                self.change_hold(tenant, &raw, "DELETE").await?;
                 continue;
             };
             match self.get_job(tenant, &job).await? {
