@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import zipfile
 from xml.sax.saxutils import escape
@@ -119,10 +120,18 @@ def report_logins(kind, body):
     return [row.get(column, "") for row in rows[1:]]
 
 
-def api(s, token, path):
+def api(s, token, path, tries=5):
+    """GET `path`; a 5xx (the local runtime under load drops an invocation now and then) is
+    tried again, so an hour-long run is not lost to one poll."""
     request = urllib.request.Request(f"{s.api_url}{path}", headers={"authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)
+    for attempt in range(tries):
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as e:
+            if e.code < 500 or attempt == tries - 1:
+                raise
+            time.sleep(2)
 
 
 def worker_pids():
