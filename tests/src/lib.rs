@@ -90,22 +90,30 @@ pub async fn create_department(store: &DynamoStore, tenant: &TenantId, id: &Depa
         .expect("create department");
 }
 
+/// An item as stored in the table (a strongly consistent read), if it exists.
+pub async fn stored_item(
+    (pk, sk): (String, String),
+) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    use aws_sdk_dynamodb::types::AttributeValue::S;
+    dynamodb()
+        .await
+        .get_item()
+        .table_name(table_name())
+        .key("pk", S(pk))
+        .key("sk", S(sk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
 /// The sum of a department's member counters, read as stored.
 pub async fn counted_members(tenant: &TenantId, dept: &DepartmentId) -> i64 {
     let mut members = 0;
     for counter in 0..roster_aws::keys::MEMBER_COUNTERS {
-        let (pk, sk) = roster_aws::keys::department_members(tenant, dept, counter);
-        let item = dynamodb()
+        let item = stored_item(roster_aws::keys::department_members(tenant, dept, counter))
             .await
-            .get_item()
-            .table_name(table_name())
-            .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
-            .key("sk", aws_sdk_dynamodb::types::AttributeValue::S(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap()
-            .item
             .expect("every counter exists");
         members += item["members"].as_n().unwrap().parse::<i64>().unwrap();
     }

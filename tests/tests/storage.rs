@@ -803,17 +803,10 @@ async fn a_login_that_begins_the_email_is_found_through_the_email_entry() {
     assert!(search_ids(&store, &tenant, "jsmithx").await.is_empty());
 
     // A new e-mail that the login no longer begins brings the login entry back.
-    let mut moved = local.clone().touched(&admin());
-    moved.profile = user_from(
-        &tenant,
-        &dept,
-        UserDraft {
-            email: Some("john.smith@acme.example".into()),
-            ..UserDraft::from(&local.profile)
-        },
-    )
-    .profile;
-    store.update_user(&local, &moved).await.unwrap();
+    edit_profile(&store, &local, &dept, |d| {
+        d.email = Some("john.smith@acme.example".into())
+    })
+    .await;
     assert_eq!(
         search_ids(&store, &tenant, "jsm").await,
         vec![local.id],
@@ -827,6 +820,83 @@ async fn a_login_that_begins_the_email_is_found_through_the_email_entry() {
     assert!(
         search_ids(&store, &tenant, "jsmith@").await.is_empty(),
         "the old e-mail is gone"
+    );
+}
+
+/// Stores `user` with its profile changed by `change`, as an admin's update would.
+async fn edit_profile(
+    store: &roster_aws::DynamoStore,
+    user: &User,
+    dept: &DepartmentId,
+    change: impl FnOnce(&mut UserDraft),
+) {
+    let mut draft = UserDraft::from(&user.profile);
+    change(&mut draft);
+    let mut next = user.clone().touched(&admin());
+    next.profile = user_from(&user.tenant_id, dept, draft).profile;
+    store.update_user(user, &next).await.unwrap();
+}
+
+/// The search index attributes a stored user carries.
+async fn search_fields_stored(
+    tenant: &roster_domain::ids::TenantId,
+    id: &UserId,
+) -> Vec<&'static str> {
+    let raw = stored_item(keys::user(tenant, id)).await.unwrap();
+    keys::SearchField::ALL
+        .iter()
+        .map(|f| f.index())
+        .filter(|index| raw.contains_key(index.pk))
+        .map(|index| index.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_first_name_that_begins_the_email_is_found_through_the_email_entry() {
+    let store = store().await;
+    let (tenant, dept) = tenant_with_department(&store).await;
+    let mary = person(
+        &tenant,
+        &dept,
+        "mmajor",
+        "Mary",
+        "Major",
+        Some("mary.major@acme.example"),
+    );
+    store.create_user(&mary).await.unwrap();
+    assert_eq!(
+        search_fields_stored(&tenant, &mary.id).await,
+        vec!["search_last_name", "search_email", "search_login"],
+        "no first-name entry: the e-mail entry covers every prefix of it"
+    );
+    for text in ["m", "Mar", "MARY", "mary.", "maj", "mmaj"] {
+        assert_eq!(
+            search_ids(&store, &tenant, text).await,
+            vec![mary.id],
+            "{text}"
+        );
+    }
+    assert!(search_ids(&store, &tenant, "maryx").await.is_empty());
+
+    // A first name the address no longer begins brings its entry back.
+    edit_profile(&store, &mary, &dept, |d| {
+        d.first_name = Some("Marie".into())
+    })
+    .await;
+    assert_eq!(
+        search_fields_stored(&tenant, &mary.id).await,
+        vec![
+            "search_first_name",
+            "search_last_name",
+            "search_email",
+            "search_login"
+        ]
+    );
+    assert_eq!(search_ids(&store, &tenant, "marie").await, vec![mary.id]);
+    assert_eq!(
+        search_ids(&store, &tenant, "mary").await,
+        vec![mary.id],
+        "by the e-mail"
     );
 }
 

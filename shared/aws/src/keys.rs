@@ -53,8 +53,10 @@
 //! - `by_address_book` is sparse: only users who opted in carry its key.
 //! - The search indexes partition by the first character of the term, which spreads writes
 //!   over the alphabet while keeping every prefix query inside one partition.
-//! - A login that begins its user's e-mail address has no `search_login` entry: every prefix
-//!   of it is a prefix of the address, which the `search_email` entry finds (one write less).
+//! - A term that begins another term of the same user (the login `jsmith` or the first name
+//!   `John` of `jsmith@acme.com` / `john.smith@acme.com`) has no entry: every prefix of it is
+//!   a prefix of the longer term, whose entry finds the user (one write less each;
+//!   [`search_entries`]).
 //! - Search index entries carry the four terms (INCLUDE projection) so a user matched by two
 //!   fields is returned once without extra reads (see `users::search`).
 //! - Users an import creates are not on their department's member counters (two write
@@ -440,6 +442,31 @@ pub fn search_sort_key(term: &str, id: &UserId) -> String {
     format!("{term}{TERM_SEPARATOR}{id}")
 }
 
+/// The search entries a user's item carries: its non-empty terms, less each term that begins
+/// another of its terms (`john` of `john.smith@acme.com`). Every prefix query that finds the
+/// shorter term finds the longer one, so its entry would cost a write for nothing; the longer
+/// entry is kept (of equal terms, the first field's), so every term left out has one kept
+/// that begins with it.
+pub fn search_entries(
+    terms: impl IntoIterator<Item = (SearchField, Option<String>)>,
+) -> Vec<(SearchField, String)> {
+    let terms: Vec<(SearchField, String)> = terms
+        .into_iter()
+        .filter_map(|(field, term)| Some((field, term?)))
+        .collect();
+    terms
+        .iter()
+        .filter(|(field, term)| {
+            !terms.iter().any(|(other, longer)| {
+                other != field
+                    && longer.starts_with(term.as_str())
+                    && (longer.len() > term.len() || other.rank() < field.rank())
+            })
+        })
+        .cloned()
+        .collect()
+}
+
 /// Splits a search sort key back into its term and user id.
 pub fn parse_search_sort_key(sk: &str) -> Option<(&str, &str)> {
     sk.rsplit_once(TERM_SEPARATOR)
@@ -493,6 +520,36 @@ mod tests {
             parse_search_sort_key(&jo),
             Some(("jo", id.to_string().as_str()))
         );
+    }
+
+    #[test]
+    fn terms_that_begin_another_term_of_the_user_get_no_entry() {
+        let entries = |first: &str, last: &str, email: Option<&str>, login: &str| {
+            let terms = [
+                (SearchField::FirstName, Some(first.to_owned())),
+                (SearchField::LastName, Some(last.to_owned())),
+                (SearchField::Email, email.map(str::to_owned)),
+                (SearchField::Login, Some(login.to_owned())),
+            ];
+            search_entries(terms)
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        use SearchField::*;
+        // The typical user: first name and login both begin the address.
+        assert_eq!(
+            entries("john", "smith", Some("john.smith@acme.com"), "john.smith"),
+            vec![LastName, Email]
+        );
+        // Nothing begins anything else: all four.
+        assert_eq!(
+            entries("john", "smith", Some("jsm@acme.com"), "jdoe"),
+            vec![FirstName, LastName, Email, Login]
+        );
+        // Without an e-mail the login covers the first name; equal terms keep the first field.
+        assert_eq!(entries("ann", "lee", None, "annlee"), vec![LastName, Login]);
+        assert_eq!(entries("lee", "lee", None, "x"), vec![FirstName, Login]);
     }
 
     mod properties {

@@ -86,21 +86,17 @@ impl DynamoStore {
             );
             set(keys::BY_ADDRESS_BOOK.sk, user.id.to_string());
         }
-        let email_term = p.email.as_ref().and_then(|e| search_term(e.as_str()));
-        for field in SearchField::ALL {
-            let term = match field {
-                SearchField::FirstName => search_term(&p.first_name),
-                SearchField::LastName => search_term(&p.last_name),
-                SearchField::Email => email_term.clone(),
-                // Every prefix of a login that begins the e-mail address (`jsmith`,
-                // `jsmith@acme.com`) is a prefix of the address too: the e-mail entry finds
-                // the user, and the login entry would cost a write for nothing.
-                SearchField::Login => search_term(p.login.as_str())
-                    .filter(|login| !email_term.as_ref().is_some_and(|e| e.starts_with(login))),
+        let terms = SearchField::ALL.map(|field| {
+            let text = match field {
+                SearchField::FirstName => Some(p.first_name.as_str()),
+                SearchField::LastName => Some(p.last_name.as_str()),
+                SearchField::Email => p.email.as_ref().map(|e| e.as_str()),
+                SearchField::Login => Some(p.login.as_str()),
             };
-            if let Some(term) = term
-                && let Some(partition) = keys::search_partition(t, field, &term)
-            {
+            (field, text.and_then(search_term))
+        });
+        for (field, term) in keys::search_entries(terms) {
+            if let Some(partition) = keys::search_partition(t, field, &term) {
                 let index = field.index();
                 set(index.pk, partition);
                 set(index.sk, keys::search_sort_key(&term, &user.id));

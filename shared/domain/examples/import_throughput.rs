@@ -70,7 +70,7 @@ fn write_xlsx(path: &std::path::Path, rows: usize) {
 /// Feeds one file's events to a visitor.
 type Source<'a> = &'a mut dyn FnMut(&mut dyn FnMut(SheetEvent) -> bool);
 
-fn ours(events: Source) -> usize {
+fn ours(rows: usize, events: Source) -> usize {
     let departments: BTreeSet<DepartmentId> = ["sales", "support"]
         .iter()
         .map(|d| DepartmentId::parse(d).unwrap())
@@ -81,11 +81,10 @@ fn ours(events: Source) -> usize {
         match e {
             SheetEvent::Header(h) => {
                 let map = HeaderMap::new(&h).unwrap();
-                checker = Some(RowChecker::new(
-                    map,
-                    TenantSettings::default(),
-                    departments.clone(),
-                ));
+                checker = Some(
+                    RowChecker::new(map, TenantSettings::default(), departments.clone())
+                        .expecting_rows(rows as u64),
+                );
             }
             SheetEvent::Row(r) => valid += usize::from(checker.as_mut().unwrap().check(&r)),
         }
@@ -129,7 +128,7 @@ fn main() {
         let valid = if kind == "csv" {
             write_csv(&csv_path, rows);
             let before = peak_rss_mb();
-            let n = ours(&mut |visit| {
+            let n = ours(rows, &mut |visit| {
                 read_csv(std::fs::File::open(&csv_path).unwrap(), visit).unwrap();
             });
             println!("peak RSS before reading (writing the file): {before:.0} MB");
@@ -137,7 +136,7 @@ fn main() {
         } else {
             write_xlsx(&xlsx_path, rows);
             let before = peak_rss_mb();
-            let n = ours(&mut |visit| {
+            let n = ours(rows, &mut |visit| {
                 read_workbook(std::fs::read(&xlsx_path).unwrap(), FileFormat::Xlsx, visit).unwrap();
             });
             println!("peak RSS before reading (writing the file): {before:.0} MB");
@@ -157,7 +156,7 @@ fn main() {
         csv::Reader::from_path(&csv_path).unwrap().records().count()
     });
     let (ours_csv, v1) = best_of(3, || {
-        ours(&mut |visit| {
+        ours(rows, &mut |visit| {
             read_csv(std::fs::File::open(&csv_path).unwrap(), visit).unwrap();
         })
     });
@@ -167,7 +166,7 @@ fn main() {
         book.worksheet_range(&first).unwrap().rows().count() - 1
     });
     let (ours_xlsx, v2) = best_of(3, || {
-        ours(&mut |visit| {
+        ours(rows, &mut |visit| {
             read_workbook(std::fs::read(&xlsx_path).unwrap(), FileFormat::Xlsx, visit).unwrap();
         })
     });

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+use super::first_rows::FirstRows;
+
 use crate::import::columns::HeaderMap;
 use crate::import::directory::ImportDirectory;
 use crate::import::rows::draft_from_row;
@@ -18,29 +20,39 @@ fn key_hash(text: &str) -> u64 {
     h.finish()
 }
 
-/// First occurrences of logins and e-mails in the file (hashes: 1M rows fit in a few MB).
+/// First occurrences of logins and e-mails in the file (hashes: 1M rows take 30 MB).
 #[derive(Default)]
 pub(super) struct SeenKeys {
-    logins: HashMap<u64, u64>,
-    emails: HashMap<u64, u64>,
+    logins: FirstRows,
+    emails: FirstRows,
     /// Extensions and MAC addresses are unique in the tenant too: within a file the first
     /// row to claim one keeps it (rather than whichever write lands first).
     devices: HashMap<String, u64>,
 }
 
 impl SeenKeys {
+    /// Sized for a file of `rows` rows (the survey's count), so it never grows while read.
+    pub(super) fn for_rows(rows: u64) -> Self {
+        let rows = usize::try_from(rows).unwrap_or(usize::MAX);
+        Self {
+            logins: FirstRows::with_capacity(rows),
+            emails: FirstRows::with_capacity(rows),
+            devices: HashMap::new(),
+        }
+    }
+
     /// Records a valid row; the errors say which earlier row it duplicates.
     fn admit(&mut self, row: u64, user: &ValidUser) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let login = key_hash(user.profile.login.as_str());
-        if let Some(first) = self.logins.get(&login) {
+        if let Some(first) = self.logins.get(login) {
             errors.push(FieldError::new(
                 "login",
                 format!("is a duplicate of row {first} in this file"),
             ));
         }
         let email = user.profile.email.as_ref().map(|e| key_hash(e.as_str()));
-        if let Some(first) = email.and_then(|e| self.emails.get(&e)) {
+        if let Some(first) = email.and_then(|e| self.emails.get(e)) {
             errors.push(FieldError::new(
                 "email",
                 format!("is a duplicate of row {first} in this file"),
@@ -74,9 +86,9 @@ impl SeenKeys {
             }
         }
         if errors.is_empty() {
-            self.logins.insert(login, row);
+            self.logins.insert_first(login, row);
             if let Some(e) = email {
-                self.emails.insert(e, row);
+                self.emails.insert_first(e, row);
             }
             for (_, key) in device_keys {
                 self.devices.insert(key, row);
@@ -155,6 +167,13 @@ impl RowChecker {
             directory: directory.into(),
             seen: SeenKeys::default(),
         }
+    }
+
+    /// Sizes the duplicate index for `rows` rows up front, as the import job does from its
+    /// survey.
+    pub fn expecting_rows(mut self, rows: u64) -> Self {
+        self.seen = SeenKeys::for_rows(rows);
+        self
     }
 
     /// Whether the row would be imported.

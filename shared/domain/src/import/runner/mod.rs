@@ -12,6 +12,7 @@
 //! failed rows and writes the reports and summary. This module runs the passes.
 
 mod all_or_nothing;
+mod first_rows;
 mod judge;
 mod outcome;
 mod pace;
@@ -695,10 +696,10 @@ where
     async fn pass(&mut self, write: bool) -> Result<PassEnd, ImportError> {
         let mut stream = self.stream().await?;
         let mut map: Option<HeaderMap> = None;
-        let mut seen = SeenKeys::default();
+        let end_row = self.job.share.map(|s| s.end_row);
+        let mut seen = SeenKeys::for_rows(end_row.unwrap_or(self.job.counts.total));
         let mut index: u64 = 0;
         let mut chunk: Vec<(Row, Verdict)> = Vec::new();
-        let end_row = self.job.share.map(|s| s.end_row);
         let mut past_end = false;
         'read: while let Some(batch) = stream.next().await {
             for event in batch {
