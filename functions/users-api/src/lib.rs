@@ -81,11 +81,12 @@ impl AwsApp {
         {
             export.inline_bytes = bytes;
         }
+        let exports = roster_aws::S3ImportFiles::from_environment(config)?;
         Ok(Self {
             store: roster_aws::DynamoStore::from_environment(config)?,
             publisher: roster_aws::SnsActivationPublisher::from_environment(config)?,
-            exports: roster_aws::S3ImportFiles::from_environment(config)?,
-            photos: roster_aws::S3PhotoStore::from_environment(config)?,
+            photos: roster_aws::S3PhotoStore::beside(&exports),
+            exports,
             continuation: roster_aws::SqsContinuation::from_environment(config)?,
             export,
             export_budget: DEFAULT_EXPORT_BUDGET,

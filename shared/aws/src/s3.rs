@@ -30,16 +30,6 @@ pub(crate) struct Bucket {
     pub name: String,
 }
 
-impl Bucket {
-    /// The bucket named by `ROSTER_IMPORT_BUCKET`.
-    pub fn from_environment(config: &aws_config::SdkConfig) -> Result<Self, String> {
-        Ok(Self {
-            client: s3_client(config),
-            name: crate::required_env("ROSTER_IMPORT_BUCKET")?,
-        })
-    }
-}
-
 fn link_config() -> Result<PresigningConfig, String> {
     PresigningConfig::expires_in(LINK_LIFETIME).map_err(|e| e.to_string())
 }
