@@ -106,9 +106,13 @@ impl<F: ImportFiles> ImportFiles for FaultyFiles<F> {
         self.inner.head(object).await
     }
 
-    async fn stream(&self, object: ObjectRef<'_>) -> Result<Box<dyn Read + Send>, String> {
+    async fn stream(
+        &self,
+        object: ObjectRef<'_>,
+        from: u64,
+    ) -> Result<Box<dyn Read + Send>, String> {
         self.plan.check("stream", object.key)?;
-        self.inner.stream(object).await
+        self.inner.stream(object, from).await
     }
 
     async fn download(&self, object: ObjectRef<'_>) -> Result<Vec<u8>, String> {

@@ -2635,6 +2635,101 @@ impl Env {
     }
 }
 
+/// A sheet as Excel on Windows saves one: CRLF line ends, notes over several lines, a blank
+/// line, names with accents, invalid rows, and repeats of earlier rows spread through the
+/// file, so that many repeat a row of another share. UTF-8 with a byte-order mark ("CSV
+/// UTF-8"), or Windows-1252 ("CSV").
+fn excel_like_rows(n: usize, utf8: bool) -> Vec<u8> {
+    let mut text: Vec<u8> = if utf8 {
+        b"\xef\xbb\xbf".to_vec()
+    } else {
+        vec![]
+    };
+    text.extend_from_slice(b"login,first_name,last_name,department_id,email,notes\r\n");
+    let zoe: &[u8] = if utf8 { "Zoë".as_bytes() } else { b"Zo\xeb" };
+    for i in 0..n {
+        let login = if i % 37 == 36 && i >= 150 {
+            format!("user{:04}", i - 150) // the login of a row in an earlier share
+        } else {
+            format!("user{i:04}")
+        };
+        let email = if i % 53 == 52 && i >= 260 {
+            format!("user{}@example.com", i - 260)
+        } else {
+            format!("user{i}@example.com")
+        };
+        let last = if i % 41 == 40 { "" } else { "Row" };
+        let notes = if i % 29 == 0 {
+            "\"line one\r\nline \"\"two\"\"\""
+        } else {
+            "plain"
+        };
+        text.extend_from_slice(login.as_bytes());
+        text.push(b',');
+        text.extend_from_slice(zoe);
+        text.extend_from_slice(format!(",{last},sales,{email},{notes}\r\n").as_bytes());
+        if i == 333 {
+            text.extend_from_slice(b"\r\n");
+        }
+    }
+    text
+}
+
+/// Splits the same file across four workers and runs it as one: the same users, counts and
+/// report, row for row. A UTF-8 file's shares start at their own rows' bytes; a
+/// Windows-1252 one's read from the top.
+#[tokio::test]
+async fn a_split_job_ends_exactly_as_the_same_file_run_as_one_job() {
+    for utf8 in [true, false] {
+        let rows = 500;
+        let file = excel_like_rows(rows, utf8);
+        let split = Env::new().await.with_config(split_config(4, 100, 40));
+        let whole = Env::new().await.with_config(split_config(1, 100, 40));
+        let split_job = split.drop_file("excel.csv", file.clone(), &[]).await;
+        let whole_job = whole.drop_file("excel.csv", file.clone(), &[]).await;
+        assert_eq!((split_job.shares, whole_job.shares), (4, 0));
+        for (k, share) in split.shares(&split_job).await.iter().enumerate() {
+            let plan = share.share.and_then(|s| s.plan).expect("a planned share");
+            match plan.start {
+                Some(start) => {
+                    assert!(utf8 && k > 0, "share {k}: {plan:?}");
+                    let (before, after) = file.split_at(start.byte as usize);
+                    assert!(before.ends_with(b"\r\n"), "share {k} starts on a line");
+                    assert!(after.starts_with(b"user"), "share {k} starts at a row");
+                }
+                None => assert!(!utf8 || k == 0, "share {k}: {plan:?}"),
+            }
+        }
+        assert!(
+            split.shares(&split_job).await.iter().any(|s| s
+                .share
+                .and_then(|s| s.plan)
+                .is_some_and(|p| p.duplicates > 0)),
+            "rows repeating another share's rows"
+        );
+        drain_continuations(&split).await;
+        drain_continuations(&whole).await;
+        let (split_job, whole_job) = (
+            split.job(&split_job.id).await,
+            whole.job(&whole_job.id).await,
+        );
+        assert_eq!(
+            split_job.status,
+            ImportStatus::CompletedWithErrors,
+            "{split_job:?}"
+        );
+        assert_eq!(split_job.counts, whole_job.counts);
+        assert!(split_job.counts.skipped >= 10, "{:?}", split_job.counts);
+        assert_eq!(split.logins().await, whole.logins().await);
+        let report = split.report(&split_job).await;
+        assert_eq!(report, whole.report(&whole_job).await, "utf8: {utf8}");
+        assert_eq!(
+            report.len() as u64 - 1,
+            split_job.counts.failed + split_job.counts.skipped
+        );
+    }
+}
+
 #[tokio::test]
 async fn small_files_and_all_or_nothing_jobs_are_not_split() {
     let env = Env::new().await.with_config(split_config(4, 100, 50));

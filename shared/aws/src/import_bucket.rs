@@ -41,15 +41,18 @@ impl S3ImportFiles {
 }
 
 impl S3ImportFiles {
+    /// The object from byte `from` on (the whole of it from 0).
     async fn get(
         &self,
         object: ObjectRef<'_>,
+        from: u64,
     ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, String> {
         self.client
             .get_object()
             .bucket(&self.bucket)
             .key(object.key)
             .set_version_id(object.version.map(str::to_owned))
+            .set_range((from > 0).then(|| format!("bytes={from}-")))
             .send()
             .await
             .map_err(s3_error)
@@ -87,15 +90,19 @@ impl ImportFiles for S3ImportFiles {
         }
     }
 
-    async fn stream(&self, object: ObjectRef<'_>) -> Result<Box<dyn Read + Send>, String> {
-        let out = self.get(object).await?;
+    async fn stream(
+        &self,
+        object: ObjectRef<'_>,
+        from: u64,
+    ) -> Result<Box<dyn Read + Send>, String> {
+        let out = self.get(object, from).await?;
         Ok(Box::new(tokio_util::io::SyncIoBridge::new(
             out.body.into_async_read(),
         )))
     }
 
     async fn download(&self, object: ObjectRef<'_>) -> Result<Vec<u8>, String> {
-        let out = self.get(object).await?;
+        let out = self.get(object, 0).await?;
         let bytes = out.body.collect().await.map_err(|e| e.to_string())?;
         Ok(bytes.into_bytes().to_vec())
     }

@@ -67,6 +67,15 @@ pub fn created_part(tenant: &TenantId, job: &ImportJobId, next_row: u64) -> Stri
     format!("{}{next_row:010}.json", created_parts(tenant, job))
 }
 
+/// The duplicate rows the split of a job found, one object per share.
+pub fn share_duplicates_parts(tenant: &TenantId, job: &ImportJobId) -> String {
+    format!("{}duplicates/", job_reports(tenant, job))
+}
+
+pub fn share_duplicates(tenant: &TenantId, job: &ImportJobId, share: u32) -> String {
+    format!("{}{share:04}.json", share_duplicates_parts(tenant, job))
+}
+
 /// A new key for a photo of `user`: each upload gets its own, so a link handed out for an old
 /// photo never shows a new one.
 pub fn photo(tenant: &TenantId, user: &UserId, extension: &str) -> String {

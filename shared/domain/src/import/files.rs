@@ -44,11 +44,12 @@ pub trait ImportFiles: crate::upload::PartUploads + Sync {
         &self,
         object: ObjectRef<'_>,
     ) -> impl Future<Output = Result<Option<StoredObject>, String>> + Send;
-    /// A blocking reader over the object, for use on a blocking thread: the object is streamed,
-    /// never held in memory.
+    /// A blocking reader over the object from byte `from` on, for use on a blocking thread:
+    /// the object is streamed, never held in memory.
     fn stream(
         &self,
         object: ObjectRef<'_>,
+        from: u64,
     ) -> impl Future<Output = Result<Box<dyn Read + Send>, String>> + Send;
     fn download(
         &self,

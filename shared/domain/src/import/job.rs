@@ -136,13 +136,36 @@ fn is_zero(n: &u32) -> bool {
 /// One worker's part of a job split across workers: the data rows from the share's first
 /// `next_row` up to `end_row`. A share is stored as a job record of its own (same id, its
 /// own key), so it claims, checkpoints and hands over like any job, and no two workers ever
-/// save the same record. Rows before its range are read again (not written) so that a
-/// duplicate of an earlier row is found however the file was split.
+/// save the same record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
     pub index: u32,
     /// The data row after the share's last one.
     pub end_row: u64,
+    /// What the split found before the share started (absent on shares split before plans
+    /// existed: those read every row before theirs again, to find duplicates themselves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<SharePlan>,
+}
+
+/// Found by reading the whole file once before a job is split, so that each share reads
+/// only its own rows and still tells duplicates of any earlier row of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharePlan {
+    /// Where the share's first row starts in the file. Absent when the file's bytes are not
+    /// the text that was read (not UTF-8, or with bytes decoding replaced): the share then
+    /// reads from the top and skips the rows before its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<RecordStart>,
+    /// How many of the share's rows repeat an earlier row (their errors are in the bucket).
+    pub duplicates: u64,
+}
+
+/// Where a CSV record starts: its byte in the file, and its row number there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordStart {
+    pub byte: u64,
+    pub row: u64,
 }
 
 /// Splits `total` data rows into at most `max_shares` ranges of at least `min_rows` each
@@ -236,7 +259,12 @@ impl ImportJob {
     }
 
     /// The record of share `index` of this job, covering `rows`, not yet claimed.
-    pub fn share_record(&self, index: u32, rows: std::ops::Range<u64>) -> ImportJob {
+    pub fn share_record(
+        &self,
+        index: u32,
+        rows: std::ops::Range<u64>,
+        plan: Option<SharePlan>,
+    ) -> ImportJob {
         ImportJob {
             status: ImportStatus::InProgress,
             progress: 0,
@@ -257,6 +285,7 @@ impl ImportJob {
             share: Some(Share {
                 index,
                 end_row: rows.end,
+                plan,
             }),
             ..self.clone()
         }
@@ -529,8 +558,8 @@ mod tests {
         let mut job = running();
         job.counts.total = 10;
         job.shares = 2;
-        let mut a = job.share_record(0, 0..4);
-        let mut b = job.share_record(1, 4..10);
+        let mut a = job.share_record(0, 0..4, None);
+        let mut b = job.share_record(1, 4..10, None);
         assert_eq!(
             (b.next_row, b.counts.total, b.share_index()),
             (4, 6, Some(1))

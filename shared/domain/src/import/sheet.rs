@@ -79,6 +79,116 @@ fn read_error(message: impl Into<String>) -> ReadError {
 pub struct CsvDialect {
     pub delimiter: u8,
     pub encoding: &'static Encoding,
+    /// Bytes of a byte-order mark before the text (the decoder drops it).
+    pub bom_bytes: u8,
+}
+
+/// How a whole read of a CSV ended: its dialect and how much text the decoder produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsvRead {
+    pub dialect: CsvDialect,
+    /// Bytes of decoded (UTF-8) text, the byte-order mark left out.
+    pub text_bytes: u64,
+}
+
+impl CsvRead {
+    /// Whether a record's place in the decoded text plus the mark is its place in a file of
+    /// `file_bytes`: true when the file is UTF-8 that decoding left untouched (decoding never
+    /// makes text shorter, so equal lengths mean no byte was replaced). Only then can a
+    /// reader start at a record's byte.
+    pub fn offsets_are_file_bytes(&self, file_bytes: u64) -> bool {
+        self.dialect.encoding == UTF_8
+            && u64::from(self.dialect.bom_bytes) + self.text_bytes == file_bytes
+    }
+}
+
+/// Where a CSV read starts: at the top (header, dialect sniffed), or at a data record whose
+/// byte in the file an earlier read found, in that read's dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvStart {
+    Top,
+    Record {
+        dialect: CsvDialect,
+        /// The record's row number: rows keep the numbers they have in the whole file.
+        row: u64,
+    },
+}
+
+/// The decoded text on its way to the CSV reader, with the line-break bytes it holds noted
+/// down, so that a record gets the row a spreadsheet shows it on and the byte it truly
+/// starts at. The csv crate's own line count runs one short after a CRLF and after blank
+/// lines, and a record's position can point at the line break before it (rust-csv #395,
+/// #208); a spreadsheet also keeps a quoted line break inside its row.
+struct LineBreaks<R> {
+    inner: R,
+    /// Bytes handed to the reader so far.
+    read: u64,
+    /// Line-break bytes handed over but not yet passed by a record, and whether each ends
+    /// a line (a CR, or an LF not after a CR).
+    pending: std::collections::VecDeque<(u64, bool)>,
+    after_cr: bool,
+    /// Lines ended before the last record located, and those inside its quoted cells.
+    lines: u64,
+    quoted: u64,
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut last = 0;
+        for at in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
+            let ends_line = buf[at] == b'\r' || !(self.after_cr && at == last);
+            self.after_cr = buf[at] == b'\r';
+            last = at + 1;
+            self.pending.push_back((self.read + at as u64, ends_line));
+        }
+        if n > 0 && last < n {
+            self.after_cr = false;
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R> LineBreaks<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            read: 0,
+            pending: Default::default(),
+            after_cr: false,
+            lines: 0,
+            quoted: 0,
+        }
+    }
+
+    /// Where the record the reader placed at `byte` starts, past any line break there,
+    /// and its row counted from the read's first row.
+    fn locate(&mut self, mut byte: u64) -> (u64, u64) {
+        while let Some(&(at, ends_line)) = self.pending.front() {
+            if at > byte {
+                break;
+            }
+            if at == byte {
+                byte += 1;
+            }
+            self.lines += u64::from(ends_line);
+            self.pending.pop_front();
+        }
+        (byte, self.lines - self.quoted)
+    }
+
+    /// The line breaks inside a record's cells: the record stays one row.
+    fn quoted_in(&mut self, record: &csv::StringRecord) {
+        let text = record.as_byte_record().as_slice();
+        if memchr::memchr2(b'\r', b'\n', text).is_some() {
+            let mut after_cr = false;
+            for at in memchr::memchr2_iter(b'\r', b'\n', text) {
+                self.quoted += u64::from(text[at] == b'\r' || !after_cr);
+                after_cr = text[at] == b'\r';
+            }
+        }
+    }
 }
 
 fn sniff_encoding(head: &[u8]) -> Result<&'static Encoding, ReadError> {
@@ -121,45 +231,49 @@ pub fn read_csv<R: Read>(
     input: R,
     visit: &mut dyn FnMut(SheetEvent) -> bool,
 ) -> Result<CsvDialect, ReadError> {
+    read_csv_at(input, CsvStart::Top, &mut |event, _| visit(event)).map(|read| read.dialect)
+}
+
+/// [`read_csv`] from `start`, telling `visit` where each record starts in the decoded text
+/// (see [`CsvRead::offsets_are_file_bytes`] for when that is its byte in the file). From a
+/// record, every non-blank line is a data row.
+pub fn read_csv_at<R: Read>(
+    input: R,
+    start: CsvStart,
+    visit: &mut dyn FnMut(SheetEvent, u64) -> bool,
+) -> Result<CsvRead, ReadError> {
     let mut buffered = BufReader::with_capacity(64 * 1024, input);
-    let head = buffered
-        .fill_buf()
-        .map_err(|e| read_error(format!("the file could not be read: {e}")))?
-        .to_vec();
-    if head.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(read_error("the file is empty"));
-    }
-    let encoding = sniff_encoding(&head)?;
-    let (decoded_head, _, _) = encoding.decode(&head);
-    let first_line = decoded_head
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default()
-        .trim_start_matches('\u{feff}')
-        .to_owned();
-    let delimiter = sniff_delimiter(&first_line);
+    let (dialect, first_row) = match start {
+        CsvStart::Top => (sniff_dialect(&mut buffered)?, 1),
+        CsvStart::Record { dialect, row } => (dialect, row),
+    };
     let text = encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
+        .encoding(Some(dialect.encoding))
         .bom_override(true)
         .build(buffered);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text);
-    let mut header_seen = false;
+        .delimiter(dialect.delimiter)
+        .from_reader(LineBreaks::new(text));
+    let mut header_seen = start != CsvStart::Top;
     let mut record = csv::StringRecord::new();
     loop {
-        let line = reader.position().line();
+        let at = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
+                let (_, row) = reader.get_mut().locate(at);
+                let line = first_row + row;
                 return Err(read_error(format!(
                     "the CSV cannot be read near line {line}: {e}"
                 )));
             }
         }
+        let breaks = reader.get_mut();
+        let (byte, row) = breaks.locate(record.position().map_or(at, |p| p.byte()));
+        breaks.quoted_in(&record);
         // One cell past the limit is enough to fail a row: a line of a million delimiters
         // must not become a million strings (found by the read_csv fuzz target).
         let limit = if header_seen {
@@ -168,7 +282,7 @@ pub fn read_csv<R: Read>(
             MAX_HEADER_CELLS
         };
         let row = Row {
-            number: record.position().map_or(line, |p| p.line()),
+            number: first_row + row,
             cells: record
                 .iter()
                 .take(limit)
@@ -184,16 +298,39 @@ pub fn read_csv<R: Read>(
             header_seen = true;
             SheetEvent::Header(row.cells)
         };
-        if !visit(event) {
+        if !visit(event, byte) {
             break;
         }
     }
     if !header_seen {
         return Err(read_error("the file is empty"));
     }
+    Ok(CsvRead {
+        dialect,
+        text_bytes: reader.position().byte(),
+    })
+}
+
+/// The encoding and delimiter, from the first block of the file (left in the buffer).
+fn sniff_dialect<R: Read>(buffered: &mut BufReader<R>) -> Result<CsvDialect, ReadError> {
+    let head = buffered
+        .fill_buf()
+        .map_err(|e| read_error(format!("the file could not be read: {e}")))?;
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(read_error("the file is empty"));
+    }
+    let encoding = sniff_encoding(head)?;
+    let bom_bytes = Encoding::for_bom(head).map_or(0, |(_, len)| len as u8);
+    let (decoded_head, _, _) = encoding.decode(head);
+    let first_line = decoded_head
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim_start_matches('\u{feff}');
     Ok(CsvDialect {
-        delimiter,
+        delimiter: sniff_delimiter(first_line),
         encoding,
+        bom_bytes,
     })
 }
 
@@ -529,6 +666,103 @@ mod tests {
         // inside row 4, the blank line is row 5.
         assert_eq!(r[1], (6, vec!["b".into()]));
         assert_eq!(r[2].1.len(), 3);
+    }
+
+    /// Every row and where the full read found it to start.
+    fn located_rows(bytes: &[u8]) -> (CsvRead, Vec<(u64, Row)>) {
+        let mut rows = Vec::new();
+        let read = read_csv_at(bytes, CsvStart::Top, &mut |event, byte| {
+            if let SheetEvent::Row(row) = event {
+                rows.push((byte, row));
+            }
+            true
+        })
+        .unwrap();
+        (read, rows)
+    }
+
+    #[test]
+    fn a_read_from_any_record_s_byte_sees_the_rows_the_whole_read_sees() {
+        let texts: [&[u8]; 4] = [
+            b"login,note\na,one\n\nb,\"two\nlines\"\nc,three\n",
+            b"login;note\r\na;one\r\n\r\nb;\"two\r\nlines\"\r\nc;three\r\nd;\r\n",
+            "\u{feff}login,name\nzoë,Zoë\nämil,Ämil\n,\n\nx,\"q\"\"uote\"".as_bytes(),
+            b"\n\nlogin\ta\n\"l\n\n\"\tb\nm\tc",
+        ];
+        for text in texts {
+            let (read, rows) = located_rows(text);
+            assert!(read.offsets_are_file_bytes(text.len() as u64), "{text:?}");
+            let bom = usize::from(read.dialect.bom_bytes);
+            for (i, (byte, row)) in rows.iter().enumerate() {
+                let start = CsvStart::Record {
+                    dialect: read.dialect,
+                    row: row.number,
+                };
+                let mut again = Vec::new();
+                read_csv_at(&text[bom + *byte as usize..], start, &mut |event, _| {
+                    match event {
+                        SheetEvent::Row(row) => again.push(row),
+                        SheetEvent::Header(_) => panic!("no header mid-file"),
+                    }
+                    true
+                })
+                .unwrap();
+                let whole: Vec<Row> = rows[i..].iter().map(|(_, r)| r.clone()).collect();
+                assert_eq!(again, whole, "{text:?} from row {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn offsets_are_not_file_bytes_where_decoding_changed_the_text() {
+        let latin = b"login,name\nzoe,Zo\xeb\n";
+        let (read, _) = located_rows(latin);
+        assert_eq!(read.dialect.encoding, WINDOWS_1252);
+        assert!(!read.offsets_are_file_bytes(latin.len() as u64));
+        // UTF-8 by its start, with a byte past the sniffed block that is not.
+        let mut broken = b"login,name\n".to_vec();
+        for i in 0..20_000 {
+            broken.extend_from_slice(format!("user{i},Name\n").as_bytes());
+        }
+        broken.extend_from_slice(b"zoe,Zo\xeb\n");
+        let (read, rows) = located_rows(&broken);
+        assert_eq!(read.dialect.encoding, UTF_8);
+        assert_eq!(rows.last().unwrap().1.cells[1], "Zo\u{fffd}");
+        assert!(!read.offsets_are_file_bytes(broken.len() as u64));
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("login\nzoë\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let (read, _) = located_rows(&utf16);
+        assert!(!read.offsets_are_file_bytes(utf16.len() as u64));
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them_whatever_ends_the_lines() {
+        // Row 1 the header, row 3 after a blank row, row 4 a cell over two lines, row 6
+        // after two blank rows.
+        for end in ["\n", "\r\n", "\r"] {
+            let text = [
+                "login,note",
+                "",
+                "a,x",
+                "b,\"two\nlines\"",
+                "",
+                "",
+                "c,y",
+                "",
+            ]
+            .join(end)
+            .replace("two\nlines", &format!("two{end}lines"));
+            let (read, located) = located_rows(text.as_bytes());
+            let numbers: Vec<u64> = located.iter().map(|(_, r)| r.number).collect();
+            assert_eq!(numbers, [3, 4, 7], "{end:?}");
+            for (byte, row) in &located {
+                let at = &text.as_bytes()[*byte as usize..];
+                assert!(at.starts_with(row.cells[0].as_bytes()), "{end:?} {row:?}");
+            }
+            assert!(read.offsets_are_file_bytes(text.len() as u64));
+        }
     }
 
     #[test]

@@ -6,14 +6,14 @@
 
 use futures::StreamExt;
 
-use super::judge::{Rules, SeenKeys, Verdict};
+use super::judge::{Duplicates, Rules, SeenKeys, Verdict};
 use super::outcome::{self, CreatedUser};
+use super::source::ReadFrom;
 use super::{ImportError, ImportStore, PassEnd, Run, RunOutcome, Saved};
 use crate::activation::PublishActivation;
 use crate::import::columns::HeaderMap;
 use crate::import::files::{ContinueJob, ImportFiles};
 use crate::import::job::{ImportStatus, Stage};
-use crate::import::sheet::SheetEvent;
 use crate::store::StoreError;
 
 impl<S, F, P, C> Run<'_, S, F, P, C>
@@ -84,23 +84,18 @@ where
             return Ok(vec![]);
         }
         let to = from + self.importer.config.chunk_rows as u64;
-        let mut stream = self.stream().await?;
+        let mut stream = self.stream(ReadFrom::Top).await?;
         let mut map: Option<HeaderMap> = None;
         // Not the file's first occurrences: a row repeating an earlier one names that row's
         // user, also this job's, so judging the chunk alone is enough.
-        let mut seen = SeenKeys::default();
+        let mut seen = Duplicates::Tracked(SeenKeys::default());
         let mut index = 0;
         let mut logins = Vec::new();
         'read: while let Some(batch) = stream.next().await {
-            for event in batch {
-                let row = match event {
-                    SheetEvent::Header(cells) => {
-                        map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
-                        continue;
-                    }
-                    SheetEvent::Row(row) => row,
+            for (event, _) in batch {
+                let (Some(row), Some(header)) = (self.data_row(event, &mut map), &map) else {
+                    continue;
                 };
-                let Some(header) = &map else { continue };
                 index += 1;
                 if index <= from {
                     continue;

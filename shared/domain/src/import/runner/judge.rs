@@ -98,6 +98,34 @@ impl SeenKeys {
     }
 }
 
+/// How a read tells a row that repeats an earlier one of the file.
+pub(super) enum Duplicates {
+    /// Found while reading: the read starts at the file's first row.
+    Tracked(SeenKeys),
+    /// Found before a split job's shares started: each duplicate row of one share, by its
+    /// number, with its errors. A share then reads only its own rows.
+    Known(HashMap<u64, Vec<FieldError>>),
+}
+
+impl Duplicates {
+    pub(super) fn for_rows(rows: u64) -> Self {
+        Self::Tracked(SeenKeys::for_rows(rows))
+    }
+
+    /// Whether judging a row needs the rows before it.
+    pub(super) fn needs_every_row(&self) -> bool {
+        matches!(self, Self::Tracked(_))
+    }
+
+    /// The errors that make the valid row `row` a duplicate (none: it is a first occurrence).
+    fn admit(&mut self, row: u64, user: &ValidUser) -> Vec<FieldError> {
+        match self {
+            Self::Tracked(seen) => seen.admit(row, user),
+            Self::Known(known) => known.get(&row).cloned().unwrap_or_default(),
+        }
+    }
+}
+
 /// What the rules say about one row.
 pub(super) enum Verdict {
     Valid(Box<(ValidUser, UserDraft)>),
@@ -114,7 +142,7 @@ pub(super) struct Rules<'a> {
 }
 
 impl Rules<'_> {
-    pub(super) fn judge(&self, row: &Row, seen: &mut SeenKeys) -> Verdict {
+    pub(super) fn judge(&self, row: &Row, seen: &mut Duplicates) -> Verdict {
         if row.cells.len() > MAX_ROW_CELLS {
             return Verdict::Invalid(
                 vec![FieldError::new(
@@ -152,7 +180,7 @@ pub struct RowChecker {
     map: HeaderMap,
     settings: TenantSettings,
     directory: ImportDirectory,
-    seen: SeenKeys,
+    seen: Duplicates,
 }
 
 impl RowChecker {
@@ -165,14 +193,14 @@ impl RowChecker {
             map,
             settings,
             directory: directory.into(),
-            seen: SeenKeys::default(),
+            seen: Duplicates::Tracked(SeenKeys::default()),
         }
     }
 
     /// Sizes the duplicate index for `rows` rows up front, as the import job does from its
     /// survey.
     pub fn expecting_rows(mut self, rows: u64) -> Self {
-        self.seen = SeenKeys::for_rows(rows);
+        self.seen = Duplicates::for_rows(rows);
         self
     }
 

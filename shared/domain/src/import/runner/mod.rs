@@ -4,7 +4,8 @@
 //! next one without losing or duplicating a row.
 //!
 //! Resumption is idempotent: rows before the checkpoint are only re-read (to rebuild the
-//! in-file duplicate sets), and a row whose user was already written by this job before a
+//! in-file duplicate sets; a share of a split job has its duplicates from the split's plan
+//! and skips them unjudged), and a row whose user was already written by this job before a
 //! crash is recognised by its creator (`import:{job}`) instead of being reported as a conflict.
 //!
 //! The parts: [`source`] streams the file, [`judge`] decides about a row without I/O,
@@ -23,20 +24,23 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use self::judge::{Rules, SeenKeys, Verdict};
-use self::outcome::CreatedUser;
+use self::judge::{Duplicates, Rules, Verdict};
+use self::outcome::{CreatedUser, ShareDuplicates};
 use self::pace::Pace;
-use self::source::{SheetStream, Source};
+use self::source::{ReadFrom, SheetStream, Source};
 use self::write::{RowWriter, Written};
 use super::columns::{Column, HeaderMap};
 use super::directory::ImportDirectory;
 use super::files::{ContinueJob, ImportFiles, ObjectRef};
 use super::report::{FailedRow, TextEncoding};
-use super::sheet::{FileFormat, MAX_FILE_BYTES, MAX_ROW_CELLS, MAX_ROWS, Row, SheetEvent};
+use super::sheet::{
+    CsvDialect, CsvStart, FileFormat, MAX_FILE_BYTES, MAX_ROW_CELLS, MAX_ROWS, Row, SheetEvent,
+};
 use crate::activation::{ActivationRequest, ActivationState, PublishActivation};
 use crate::ids::{ImportJobId, TenantId};
 use crate::import::job::{
-    Claim, ImportJob, ImportMode, ImportStatus, Lease, Stage, now_ms, split_rows,
+    Claim, ImportJob, ImportMode, ImportStatus, Lease, RecordStart, SharePlan, Stage, now_ms,
+    split_rows,
 };
 use crate::password::HashError;
 use crate::pick_list::{PickListKind, pick_list};
@@ -422,6 +426,7 @@ where
             importer: self,
             writer,
             source,
+            object_size: object.size,
             job,
             password_column: None,
             pace: Pace::new(self.config.write_concurrency),
@@ -458,6 +463,7 @@ struct Run<'a, S, F, P, C> {
     importer: &'a Importer<'a, S, F, P, C>,
     writer: RowWriter<'a, S>,
     source: Source,
+    object_size: u64,
     job: ImportJob,
     /// Where the file keeps passwords: masked before failed rows are stored.
     password_column: Option<usize>,
@@ -508,9 +514,9 @@ where
         self.importer.files
     }
 
-    async fn stream(&self) -> Result<SheetStream, ImportError> {
+    async fn stream(&self, from: ReadFrom) -> Result<SheetStream, ImportError> {
         let object = ObjectRef::pinned(&self.job.object_key, self.job.object_version.as_deref());
-        SheetStream::open(self.importer.files, object, &self.source).await
+        SheetStream::open(self.importer.files, object, &self.source, from).await
     }
 
     /// Saves the job on its version; `false` when someone else changed it meanwhile.
@@ -576,8 +582,12 @@ where
         if ranges.len() < 2 {
             return Ok(None);
         }
-        for (k, rows) in ranges.iter().enumerate() {
-            let mut share = self.job.share_record(k as u32, rows.clone());
+        let plans = match self.plan_shares(&ranges).await? {
+            Ok(plans) => plans,
+            Err(why) => return self.fail(&why).await.map(Some),
+        };
+        for ((k, rows), plan) in ranges.iter().enumerate().zip(plans) {
+            let mut share = self.job.share_record(k as u32, rows.clone(), Some(plan));
             // Kept from the sweep until the job says it is split (and sends the messages).
             share.lease = released(now_ms());
             match self.store().create_share(&share).await {
@@ -600,6 +610,128 @@ where
         }
         tracing::info!(job_id = %self.job.id, shares = self.job.shares, rows = self.job.counts.total, "import split across workers");
         Ok(Some(RunOutcome::Continued))
+    }
+
+    /// Reads the whole file once before a split, judging every row as the job will: each
+    /// share's duplicate rows (kept in the bucket) and where its first row starts, so a
+    /// share reads only its own rows. `Err`: the file cannot be read (the job fails).
+    async fn plan_shares(
+        &mut self,
+        ranges: &[std::ops::Range<u64>],
+    ) -> Result<Result<Vec<SharePlan>, String>, ImportError> {
+        let mut stream = self.stream(ReadFrom::Top).await?;
+        let mut map: Option<HeaderMap> = None;
+        let mut seen = Duplicates::for_rows(self.job.counts.total);
+        let mut starts: Vec<Option<RecordStart>> = vec![None; ranges.len()];
+        let mut counts = vec![0; ranges.len()];
+        let mut duplicates: ShareDuplicates = Vec::new();
+        let (mut share, mut index) = (0, 0);
+        while let Some(batch) = stream.next().await {
+            for (event, byte) in batch {
+                let (Some(row), Some(header)) = (self.data_row(event, &mut map), &map) else {
+                    continue;
+                };
+                while share + 1 < ranges.len() && index >= ranges[share].end {
+                    counts[share] = self.keep_duplicates(share, &mut duplicates).await?;
+                    share += 1;
+                }
+                if index == ranges[share].start {
+                    starts[share] = Some(RecordStart {
+                        byte,
+                        row: row.number,
+                    });
+                }
+                index += 1;
+                let rules = Rules {
+                    map: header,
+                    settings: &self.writer.settings,
+                    directory: &self.writer.directory,
+                };
+                if let Verdict::Duplicate(errors) = rules.judge(&row, &mut seen) {
+                    duplicates.push((row.number, errors));
+                }
+            }
+        }
+        let read = match stream.close().await {
+            Ok(read) => read,
+            Err(e) => return Ok(Err(e.0)),
+        };
+        counts[share] = self.keep_duplicates(share, &mut duplicates).await?;
+        // Record starts are places in the decoded text: bytes of the file only when the
+        // text is the file's own bytes (after its byte-order mark).
+        let offset = read
+            .filter(|r| r.offsets_are_file_bytes(self.object_size))
+            .map(|r| u64::from(r.dialect.bom_bytes));
+        Ok(Ok(starts
+            .into_iter()
+            .zip(counts)
+            .enumerate()
+            .map(|(k, (start, duplicates))| SharePlan {
+                // The first share starts at the top, with the header.
+                start: offset.filter(|_| k > 0).and(start).map(|s| RecordStart {
+                    byte: s.byte + offset.unwrap_or(0),
+                    row: s.row,
+                }),
+                duplicates,
+            })
+            .collect()))
+    }
+
+    /// A data row once the file's header is known; a header sets `map` (`None` when it
+    /// does not map to user fields, so the rows after it are not judged).
+    fn data_row(&self, event: SheetEvent, map: &mut Option<HeaderMap>) -> Option<Row> {
+        match event {
+            SheetEvent::Header(cells) => {
+                *map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
+                None
+            }
+            SheetEvent::Row(row) => map.is_some().then_some(row),
+        }
+    }
+
+    /// Keeps one share's duplicate rows, if it has any, and says how many.
+    async fn keep_duplicates(
+        &self,
+        share: usize,
+        rows: &mut ShareDuplicates,
+    ) -> Result<u64, ImportError> {
+        let count = rows.len() as u64;
+        if count > 0 {
+            outcome::keep_share_duplicates(self.files(), &self.job, share as u32, rows).await?;
+            rows.clear();
+        }
+        Ok(count)
+    }
+
+    /// How a share reads: from its first row when the plan found where it starts (with the
+    /// header read first), else from the top; and how it tells duplicates.
+    async fn share_reading(&self) -> Result<(ReadFrom, Duplicates), ImportError> {
+        let Some(share) = self.job.share else {
+            return Ok((ReadFrom::Top, Duplicates::for_rows(self.job.counts.total)));
+        };
+        let Some(plan) = share.plan else {
+            return Ok((ReadFrom::Top, Duplicates::for_rows(share.end_row)));
+        };
+        let known = if plan.duplicates > 0 {
+            outcome::share_duplicates(self.files(), &self.job, share.index).await?
+        } else {
+            Vec::new()
+        };
+        let from = match plan.start {
+            Some(start) => ReadFrom::Record {
+                byte: start.byte,
+                start: CsvStart::Record {
+                    dialect: CsvDialect {
+                        delimiter: self.job.csv_delimiter.unwrap_or(b','),
+                        encoding: encoding_rs::UTF_8,
+                        bom_bytes: 0,
+                    },
+                    row: start.row,
+                },
+            },
+            None => ReadFrom::Top,
+        };
+        Ok((from, Duplicates::Known(known.into_iter().collect())))
     }
 
     /// A share has written its rows: it says so on its record, then asks for the merge.
@@ -640,12 +772,12 @@ where
 
     /// Counts rows and checks the header; `Err` is the job's file-level failure.
     async fn survey(&mut self) -> Result<Result<(), String>, ImportError> {
-        let mut stream = self.stream().await?;
+        let mut stream = self.stream(ReadFrom::Top).await?;
         let mut header: Option<HeaderMap> = None;
         let mut rows: u64 = 0;
         let mut problem = None;
         'read: while let Some(batch) = stream.next().await {
-            for event in batch {
+            for (event, _) in batch {
                 match event {
                     SheetEvent::Header(cells) => {
                         match HeaderMap::for_policy(&cells, &self.writer.settings) {
@@ -673,7 +805,7 @@ where
             return Ok(Err(why));
         }
         let dialect = match read {
-            Ok(d) => d,
+            Ok(read) => read.map(|r| r.dialect),
             Err(e) => return Ok(Err(e.0)),
         };
         let Some(map) = header else {
@@ -694,15 +826,21 @@ where
 
     /// One pass over the file from the checkpoint: validate and (if `write`) write.
     async fn pass(&mut self, write: bool) -> Result<PassEnd, ImportError> {
-        let mut stream = self.stream().await?;
+        let (from, mut seen) = self.share_reading().await?;
         let mut map: Option<HeaderMap> = None;
-        let end_row = self.job.share.map(|s| s.end_row);
-        let mut seen = SeenKeys::for_rows(end_row.unwrap_or(self.job.counts.total));
+        // Rows before the share's first one are not in this read.
         let mut index: u64 = 0;
+        if from != ReadFrom::Top {
+            map = self.read_header().await?;
+            self.password_column = map.as_ref().and_then(|m| m.position(Column::Password));
+            index = self.job.first_row();
+        }
+        let mut stream = self.stream(from).await?;
+        let end_row = self.job.share.map(|s| s.end_row);
         let mut chunk: Vec<(Row, Verdict)> = Vec::new();
         let mut past_end = false;
         'read: while let Some(batch) = stream.next().await {
-            for event in batch {
+            for (event, _) in batch {
                 let row = match event {
                     SheetEvent::Header(cells) => {
                         map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
@@ -713,22 +851,26 @@ where
                     SheetEvent::Row(row) => row,
                 };
                 let Some(header) = &map else { continue };
+                index += 1;
+                if end_row.is_some_and(|end| index > end) {
+                    past_end = true; // the next share's rows
+                    break 'read;
+                }
+                let handled = index <= self.job.next_row; // by an earlier invocation
+                if handled && !seen.needs_every_row() {
+                    continue;
+                }
                 let rules = Rules {
                     map: header,
                     settings: &self.writer.settings,
                     directory: &self.writer.directory,
                 };
                 let verdict = rules.judge(&row, &mut seen);
+                if handled {
+                    continue; // only `seen` needed it
+                }
                 let mut row = row;
                 row.cells.truncate(MAX_ROW_CELLS.max(header.headers.len()));
-                index += 1;
-                if end_row.is_some_and(|end| index > end) {
-                    past_end = true; // the next share's rows
-                    break 'read;
-                }
-                if index <= self.job.next_row {
-                    continue; // handled by an earlier invocation; only `seen` needed it
-                }
                 chunk.push((row, verdict));
                 if chunk.len() < self.importer.config.chunk_rows {
                     continue;
@@ -766,10 +908,10 @@ where
 
     /// The file's header, read again (a resumed undo needs it for the report).
     async fn read_header(&self) -> Result<Option<HeaderMap>, ImportError> {
-        let mut stream = self.stream().await?;
+        let mut stream = self.stream(ReadFrom::Top).await?;
         let mut map = None;
         'read: while let Some(batch) = stream.next().await {
-            for event in batch {
+            for (event, _) in batch {
                 if let SheetEvent::Header(cells) = event {
                     map = HeaderMap::for_policy(&cells, &self.writer.settings).ok();
                     break 'read;

@@ -13,6 +13,7 @@ use crate::import::report::{
 use crate::import::sheet::FileFormat;
 use crate::object_keys;
 use crate::upload::UploadedPart;
+use crate::validation::FieldError;
 
 /// Keeps one chunk's failed rows (sorted, passwords masked) until the report is written:
 /// no password reaches the bucket, not even for the life of a job.
@@ -36,11 +37,31 @@ pub(super) async fn keep_failed_rows<F: ImportFiles>(
     }
     failed.sort_by_key(|f| f.number);
     let key = object_keys::report_part(&job.tenant_id, &job.id, failed[0].number);
-    let body = serde_json::to_vec(&failed)?;
+    put_json(files, &key, &failed).await
+}
+
+/// What a job keeps in the bucket between invocations is JSON.
+async fn put_json<F: ImportFiles, T: serde::Serialize + ?Sized>(
+    files: &F,
+    key: &str,
+    value: &T,
+) -> Result<(), ImportError> {
+    let body = serde_json::to_vec(value)?;
     files
-        .put(&key, body, "application/json")
+        .put(key, body, "application/json")
         .await
         .map_err(ImportError::Bucket)
+}
+
+async fn get_json<F: ImportFiles, T: serde::de::DeserializeOwned>(
+    files: &F,
+    key: &str,
+) -> Result<T, ImportError> {
+    let bytes = files
+        .download(ObjectRef::latest(key))
+        .await
+        .map_err(ImportError::Bucket)?;
+    Ok(serde_json::from_slice(&bytes)?)
 }
 
 /// A user an `all_or_nothing` job created: undone on a late failure or a cancel, welcomed
@@ -62,10 +83,7 @@ pub(super) async fn keep_created<F: ImportFiles>(
         return Ok(());
     }
     let key = object_keys::created_part(&job.tenant_id, &job.id, next_row);
-    files
-        .put(&key, serde_json::to_vec(created)?, "application/json")
-        .await
-        .map_err(ImportError::Bucket)
+    put_json(files, &key, created).await
 }
 
 /// Every user the job recorded as created.
@@ -76,13 +94,39 @@ pub(super) async fn created_users<F: ImportFiles>(
     let prefix = object_keys::created_parts(&job.tenant_id, &job.id);
     let mut users = Vec::new();
     for key in files.list(&prefix).await.map_err(ImportError::Bucket)? {
-        let bytes = files
-            .download(ObjectRef::latest(&key))
-            .await
-            .map_err(ImportError::Bucket)?;
-        users.extend(serde_json::from_slice::<Vec<CreatedUser>>(&bytes)?);
+        users.extend(get_json::<_, Vec<CreatedUser>>(files, &key).await?);
     }
     Ok(users)
+}
+
+/// The duplicate rows of one share of a split job, as the split found them (row number, and
+/// why), kept in the bucket for the share's invocations.
+pub(super) type ShareDuplicates = Vec<(u64, Vec<FieldError>)>;
+
+pub(super) async fn keep_share_duplicates<F: ImportFiles>(
+    files: &F,
+    job: &ImportJob,
+    share: u32,
+    rows: &ShareDuplicates,
+) -> Result<(), ImportError> {
+    put_json(
+        files,
+        &object_keys::share_duplicates(&job.tenant_id, &job.id, share),
+        rows,
+    )
+    .await
+}
+
+pub(super) async fn share_duplicates<F: ImportFiles>(
+    files: &F,
+    job: &ImportJob,
+    share: u32,
+) -> Result<ShareDuplicates, ImportError> {
+    get_json(
+        files,
+        &object_keys::share_duplicates(&job.tenant_id, &job.id, share),
+    )
+    .await
 }
 
 /// Once the job is closed its kept rows and ids have served: they go (the bucket's
@@ -92,6 +136,7 @@ pub(super) async fn drop_kept_rows<F: ImportFiles>(files: &F, job: &ImportJob) {
     for prefix in [
         object_keys::report_parts(&job.tenant_id, &job.id),
         object_keys::created_parts(&job.tenant_id, &job.id),
+        object_keys::share_duplicates_parts(&job.tenant_id, &job.id),
     ] {
         match files.list(&prefix).await {
             Ok(found) => keys.extend(found),

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use super::ImportError;
 use crate::import::files::{ImportFiles, ObjectRef};
 use crate::import::sheet::{
-    CsvDialect, FileFormat, ReadError, SheetEvent, read_csv, read_workbook,
+    CsvRead, CsvStart, FileFormat, ReadError, SheetEvent, read_csv_at, read_workbook,
 };
 
 /// Events per batch sent over the channel.
@@ -45,14 +45,25 @@ impl Source {
 
 /// What the blocking reader reads from.
 enum Input {
-    Csv(Box<dyn Read + Send>),
+    Csv(Box<dyn Read + Send>, CsvStart),
     Workbook(Arc<Vec<u8>>, FileFormat),
 }
 
-/// One read of the file from its first line.
+/// Where a read starts: the top of the file, or (a CSV) a data record at this byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ReadFrom {
+    Top,
+    Record { byte: u64, start: CsvStart },
+}
+
+/// An event, and where its record starts in the decoded text of this read (CSV; 0 in a
+/// workbook).
+pub(super) type Located = (SheetEvent, u64);
+
+/// One read of the file.
 pub(super) struct SheetStream {
-    events: mpsc::Receiver<Vec<SheetEvent>>,
-    reader: JoinHandle<Result<Option<CsvDialect>, ReadError>>,
+    events: mpsc::Receiver<Vec<Located>>,
+    reader: JoinHandle<Result<Option<CsvRead>, ReadError>>,
 }
 
 impl SheetStream {
@@ -60,39 +71,48 @@ impl SheetStream {
         files: &F,
         object: ObjectRef<'_>,
         source: &Source,
+        from: ReadFrom,
     ) -> Result<Self, ImportError> {
-        let input = match source {
-            Source::Csv => Input::Csv(files.stream(object).await.map_err(ImportError::Bucket)?),
-            Source::Workbook(bytes, format) => Input::Workbook(Arc::clone(bytes), *format),
+        let input = match (source, from) {
+            (Source::Csv, from) => {
+                let (byte, start) = match from {
+                    ReadFrom::Top => (0, CsvStart::Top),
+                    ReadFrom::Record { byte, start } => (byte, start),
+                };
+                let reader = files.stream(object, byte).await;
+                Input::Csv(reader.map_err(ImportError::Bucket)?, start)
+            }
+            (Source::Workbook(bytes, format), _) => Input::Workbook(Arc::clone(bytes), *format),
         };
-        let (tx, events) = mpsc::channel::<Vec<SheetEvent>>(IN_FLIGHT);
+        let (tx, events) = mpsc::channel::<Vec<Located>>(IN_FLIGHT);
         let reader = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(BATCH);
             // `false` (the receiver is gone) stops the reader early.
-            let mut visit = |event: SheetEvent| {
-                batch.push(event);
+            let mut visit = |event: SheetEvent, byte: u64| {
+                batch.push((event, byte));
                 batch.len() < BATCH || tx.blocking_send(std::mem::take(&mut batch)).is_ok()
             };
-            let dialect = match input {
-                Input::Csv(reader) => Some(read_csv(reader, &mut visit)?),
+            let read = match input {
+                Input::Csv(reader, start) => Some(read_csv_at(reader, start, &mut visit)?),
                 Input::Workbook(bytes, format) => {
-                    read_workbook(bytes.as_ref().clone(), format, &mut visit)?;
+                    read_workbook(bytes.as_ref().clone(), format, &mut |e| visit(e, 0))?;
                     None
                 }
             };
             let _ = tx.blocking_send(batch);
-            Ok(dialect)
+            Ok(read)
         });
         Ok(Self { events, reader })
     }
 
     /// The next batch of events; `None` at the end of the file (or when the reader failed).
-    pub(super) async fn next(&mut self) -> Option<Vec<SheetEvent>> {
+    pub(super) async fn next(&mut self) -> Option<Vec<Located>> {
         self.events.recv().await
     }
 
-    /// Stops reading, and says how the read ended: the CSV dialect, or why the file is bad.
-    pub(super) async fn close(self) -> Result<Option<CsvDialect>, ReadError> {
+    /// Stops reading, and says how the read ended: the CSV's dialect and length, or why the
+    /// file is bad.
+    pub(super) async fn close(self) -> Result<Option<CsvRead>, ReadError> {
         drop(self.events);
         self.reader
             .await
