@@ -11,6 +11,7 @@
 //! | its summary                              | `reports/{t}/{job}/summary.json`                 |
 //! | failed rows of one chunk                 | `reports/{t}/{job}/parts/{first row:010}.json`   |
 //! | users an all_or_nothing chunk created    | `reports/{t}/{job}/created/{next row:010}.json`  |
+//! | duplicate rows of a split job's share    | `reports/{t}/{job}/duplicates/{share:04}.json`   |
 //! | a large export                           | `exports/{t}/{export id}.csv`                    |
 //! | a user's profile photo                   | `photos/{t}/{user}/{photo id}.{jpg,png,gif,webp}`|
 //!
