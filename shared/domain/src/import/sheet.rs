@@ -737,6 +737,69 @@ mod tests {
         assert!(!read.offsets_are_file_bytes(utf16.len() as u64));
     }
 
+    /// Reads `text` again from the byte of each of its rows: the same rows from there on.
+    fn assert_reads_the_same_from_each_row(text: &[u8]) {
+        let mut rows = Vec::new();
+        let Ok(read) = read_csv_at(text, CsvStart::Top, &mut |event, byte| {
+            if let SheetEvent::Row(row) = event {
+                rows.push((byte, row));
+            }
+            true
+        }) else {
+            return;
+        };
+        if !read.offsets_are_file_bytes(text.len() as u64) {
+            return;
+        }
+        let bom = usize::from(read.dialect.bom_bytes);
+        for (i, (byte, row)) in rows.iter().enumerate() {
+            let start = CsvStart::Record {
+                dialect: read.dialect,
+                row: row.number,
+            };
+            let mut again = Vec::new();
+            let from = &text[bom + *byte as usize..];
+            read_csv_at(from, start, &mut |event, _| {
+                if let SheetEvent::Row(row) = event {
+                    again.push(row);
+                }
+                true
+            })
+            .unwrap();
+            let whole: Vec<&Row> = rows[i..].iter().map(|(_, r)| r).collect();
+            assert_eq!(
+                again.iter().collect::<Vec<_>>(),
+                whole,
+                "{text:?} from row {i}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_reads_the_same_from_each_row_s_byte(text in "[a,;\"\r\n ]{0,120}") {
+            assert_reads_the_same_from_each_row(text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn line_breaks_across_the_reader_s_buffers_keep_rows_and_numbers() {
+        let mut text = String::from("login,note\r\n");
+        for i in 0..30_000 {
+            if i % 7 == 0 {
+                text.push_str(&format!("u{i},\"a\r\nb\"\r\n"));
+            } else {
+                text.push_str(&format!("u{i},x\r\n"));
+            }
+        }
+        let (_, rows) = located_rows(text.as_bytes());
+        assert_eq!(rows.len(), 30_000);
+        for (i, (byte, row)) in rows.iter().enumerate() {
+            assert_eq!(row.number, i as u64 + 2);
+            assert!(text.as_bytes()[*byte as usize..].starts_with(format!("u{i},").as_bytes()));
+        }
+    }
+
     #[test]
     fn rows_are_numbered_as_a_spreadsheet_shows_them_whatever_ends_the_lines() {
         // Row 1 the header, row 3 after a blank row, row 4 a cell over two lines, row 6
